@@ -1,1 +1,67 @@
-fn main() {}
+//! `myx`: the Myxelium operator CLI. This binary edge owns argument parsing,
+//! file I/O and exit codes; every decision is made in `myx-core`.
+
+/// `writeln!` into the command's output buffer (formatting into a String cannot fail).
+macro_rules! outln {
+    ($out:expr) => {{
+        $out.push('\n');
+    }};
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+mod funnel_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "myx", version, about = "Myxelium: event funnels as code")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate, plan, test and describe funnels.
+    #[command(subcommand)]
+    Funnel(funnel_cmd::FunnelCommand),
+}
+
+/// Exit codes: 0 success, 1 invalid input or failed expectations, 2 bad usage.
+pub enum Outcome {
+    Success,
+    Failure,
+    Usage(String),
+}
+
+/// Writes the output; a reader that went away (`myx ... | head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = String::new();
+    let outcome = match cli.command {
+        Command::Funnel(cmd) => funnel_cmd::run(cmd, &mut out),
+    };
+    emit(&out);
+    match outcome {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::from(1),
+        Ok(Outcome::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
