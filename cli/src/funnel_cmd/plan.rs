@@ -124,7 +124,8 @@ pub fn run(args: &PlanArgs, out: &mut String) -> anyhow::Result<Outcome> {
 }
 
 fn print_table(report: &PlanReport, planned: &Plan<'_>, tz: &TimeZone, out: &mut String) {
-    outln!(out, 
+    outln!(
+        out,
         "funnel {} | event {} to {} | registered {} | {} | compressed: {}",
         report.funnel,
         report.event.start,
@@ -133,15 +134,29 @@ fn print_table(report: &PlanReport, planned: &Plan<'_>, tz: &TimeZone, out: &mut
         report.timezone,
         if report.compressed { "yes" } else { "no" }
     );
-    let header = ["SEND AT (UTC)", "LOCAL", "STEP", "CHAN", "STATUS", "REASON", "RULE"];
+    let header = [
+        "SEND AT (UTC)",
+        "LOCAL",
+        "STEP",
+        "CHAN",
+        "STATUS",
+        "REASON",
+        "RULE",
+    ];
     let rows: Vec<[String; 7]> = planned
         .sends
         .iter()
         .map(|s| {
             [
-                s.send_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
                 s.send_at
-                    .map(|t| t.to_zoned(tz.clone()).strftime("%a %b %d %H:%M %Z").to_string())
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                s.send_at
+                    .map(|t| {
+                        t.to_zoned(tz.clone())
+                            .strftime("%a %b %d %H:%M %Z")
+                            .to_string()
+                    })
                     .unwrap_or_default(),
                 match s.branch() {
                     Some(b) => format!("{}/{}", b, s.step.id),

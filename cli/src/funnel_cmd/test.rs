@@ -29,8 +29,14 @@ pub fn run(files: &[PathBuf], out: &mut String) -> anyhow::Result<Outcome> {
         } else if let Some(t) = sibling_test(file) {
             t
         } else {
-            outln!(out, "FAIL  {}: no expectation file beside it (expected {}.test.yaml)", file.display(),
-                file.file_stem().and_then(|s| s.to_str()).unwrap_or("funnel"));
+            outln!(
+                out,
+                "FAIL  {}: no expectation file beside it (expected {}.test.yaml)",
+                file.display(),
+                file.file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("funnel")
+            );
             failed += 1;
             continue;
         };
@@ -59,14 +65,16 @@ pub fn run(files: &[PathBuf], out: &mut String) -> anyhow::Result<Outcome> {
 /// Runs every case of one file: (passed, failed), or why the file cannot run.
 fn run_file(path: &Path, out: &mut String) -> Result<(usize, usize), Vec<Problem>> {
     let spec = read_test_file(path)?;
-    let funnel_path = path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(&spec.funnel);
+    let funnel_path = path.parent().unwrap_or(Path::new(".")).join(&spec.funnel);
     let funnel = read_funnel(&funnel_path).map_err(|problems| {
         problems
             .into_iter()
-            .map(|p| Problem::new(format!("funnel {}: {}", funnel_path.display(), p.path), p.message))
+            .map(|p| {
+                Problem::new(
+                    format!("funnel {}: {}", funnel_path.display(), p.path),
+                    p.message,
+                )
+            })
             .collect::<Vec<_>>()
     })?;
     let (mut passed, mut failed) = (0, 0);
@@ -84,7 +92,12 @@ fn run_file(path: &Path, out: &mut String) -> Result<(usize, usize), Vec<Problem
                 failed += 1;
             }
             Err(e) => {
-                outln!(out, "FAIL  {} :: cases[{i}] {}: {e}", path.display(), case.name);
+                outln!(
+                    out,
+                    "FAIL  {} :: cases[{i}] {}: {e}",
+                    path.display(),
+                    case.name
+                );
                 failed += 1;
             }
         }

@@ -21,7 +21,10 @@ pub fn run(files: &[PathBuf], format: TextOrJson, out: &mut String) -> anyhow::R
         .iter()
         .map(|path| {
             let (kind, problems) = if is_test_file(path) {
-                ("funnel-test", read_test_file(path).err().unwrap_or_default())
+                (
+                    "funnel-test",
+                    read_test_file(path).err().unwrap_or_default(),
+                )
             } else {
                 ("funnel", read_funnel(path).err().unwrap_or_default())
             };
@@ -44,7 +47,8 @@ pub fn run(files: &[PathBuf], format: TextOrJson, out: &mut String) -> anyhow::R
                 if r.valid {
                     outln!(out, "ok    {}", r.file);
                 } else {
-                    outln!(out, 
+                    outln!(
+                        out,
                         "FAIL  {} ({} problem{})",
                         r.file,
                         r.problems.len(),

@@ -111,12 +111,18 @@ mod tests {
         assert!(set.contains(Channel::Email) && set.contains(Channel::Sms));
         assert_eq!(ChannelSet::parse_list("").unwrap(), ChannelSet::empty());
         let err = ChannelSet::parse_list("email,fax").unwrap_err();
-        assert_eq!(err.to_string(), "unknown channel \"fax\": expected email or sms");
+        assert_eq!(
+            err.to_string(),
+            "unknown channel \"fax\": expected email or sms"
+        );
     }
 
     #[test]
     fn iterates_in_declaration_order() {
         let set: ChannelSet = [Channel::Sms, Channel::Email].into_iter().collect();
-        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Channel::Email, Channel::Sms]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            vec![Channel::Email, Channel::Sms]
+        );
     }
 }

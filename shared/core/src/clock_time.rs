@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn rejects_invalid_times() {
-        for bad in ["24:00", "12:60", "12", "12:5", "ab:cd", "-1:00", "", "12:00:00"] {
+        for bad in [
+            "24:00", "12:60", "12", "12:5", "ab:cd", "-1:00", "", "12:00:00",
+        ] {
             assert!(bad.parse::<ClockTime>().is_err(), "{bad} accepted");
         }
     }

@@ -126,11 +126,14 @@ impl CaseOutcome {
 }
 
 pub fn parse_time(field: &'static str, value: &str) -> Result<Timestamp, CaseError> {
-    value.trim().parse::<Timestamp>().map_err(|e| CaseError::Time {
-        field,
-        value: value.to_string(),
-        why: e.to_string(),
-    })
+    value
+        .trim()
+        .parse::<Timestamp>()
+        .map_err(|e| CaseError::Time {
+            field,
+            value: value.to_string(),
+            why: e.to_string(),
+        })
 }
 
 /// Plans `case` against `funnel` and compares with its expectations.
@@ -234,13 +237,43 @@ fn render_expected(e: &ExpectedSend) -> String {
 fn render_actual_like(a: &SendReport, e: &ExpectedSend) -> String {
     let none = "null";
     let mut line = format!("{} {}:", a.step, a.channel);
-    let pick = |want: bool, v: Option<&str>| if want { Some(v.unwrap_or(none).to_string()) } else { None };
-    push_field(&mut line, "status", pick(e.status.is_some(), Some(&a.status)).as_deref());
-    push_field(&mut line, "reason", pick(e.reason.is_some(), a.reason.as_deref()).as_deref());
-    push_field(&mut line, "send_at", pick(e.send_at.is_some(), a.send_at.as_deref()).as_deref());
-    push_field(&mut line, "nominal_at", pick(e.nominal_at.is_some(), Some(&a.nominal_at)).as_deref());
-    push_field(&mut line, "template", pick(e.template.is_some(), Some(&a.template)).as_deref());
-    push_field(&mut line, "variant", pick(e.variant.is_some(), a.variant.as_deref()).as_deref());
+    let pick = |want: bool, v: Option<&str>| {
+        if want {
+            Some(v.unwrap_or(none).to_string())
+        } else {
+            None
+        }
+    };
+    push_field(
+        &mut line,
+        "status",
+        pick(e.status.is_some(), Some(&a.status)).as_deref(),
+    );
+    push_field(
+        &mut line,
+        "reason",
+        pick(e.reason.is_some(), a.reason.as_deref()).as_deref(),
+    );
+    push_field(
+        &mut line,
+        "send_at",
+        pick(e.send_at.is_some(), a.send_at.as_deref()).as_deref(),
+    );
+    push_field(
+        &mut line,
+        "nominal_at",
+        pick(e.nominal_at.is_some(), Some(&a.nominal_at)).as_deref(),
+    );
+    push_field(
+        &mut line,
+        "template",
+        pick(e.template.is_some(), Some(&a.template)).as_deref(),
+    );
+    push_field(
+        &mut line,
+        "variant",
+        pick(e.variant.is_some(), a.variant.as_deref()).as_deref(),
+    );
     line
 }
 

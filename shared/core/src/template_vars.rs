@@ -14,17 +14,32 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "event_start",
         "Event start in the registrant's time zone, e.g. \"Thursday, December 10 at 12:00 PM EST\"",
     ),
-    ("event_date", "Local date of the event start, e.g. \"December 10\""),
-    ("event_time", "Local time of the event start, e.g. \"12:00 PM EST\""),
+    (
+        "event_date",
+        "Local date of the event start, e.g. \"December 10\"",
+    ),
+    (
+        "event_time",
+        "Local time of the event start, e.g. \"12:00 PM EST\"",
+    ),
     ("event_timezone", "Registrant's IANA time zone"),
-    ("join_url", "The registrant's join link (unique per registrant on Zoom)"),
-    ("replay_url", "Recording link, when the operator has set one"),
+    (
+        "join_url",
+        "The registrant's join link (unique per registrant on Zoom)",
+    ),
+    (
+        "replay_url",
+        "Recording link, when the operator has set one",
+    ),
     ("calendar_url", "Link to the event's .ics file"),
     ("google_calendar_url", "Add-to-Google-Calendar link"),
     ("outlook_calendar_url", "Add-to-Outlook link"),
     ("business_name", "Sender's business name"),
     ("postal_address", "Sender's postal address (CAN-SPAM)"),
-    ("unsubscribe_url", "One-click unsubscribe link for this registrant"),
+    (
+        "unsubscribe_url",
+        "One-click unsubscribe link for this registrant",
+    ),
 ];
 
 /// Custom enrollment fields are reachable as `custom.<field>`.
@@ -77,7 +92,10 @@ mod tests {
 
     #[test]
     fn accepts_documented_and_custom_variables() {
-        assert!(check_template("Hi {{ first_name }}, see {{ join_url }} ({{ custom.company }})").is_empty());
+        assert!(
+            check_template("Hi {{ first_name }}, see {{ join_url }} ({{ custom.company }})")
+                .is_empty()
+        );
         assert!(check_template("{{ first_name | upper }}").is_empty());
     }
 
@@ -95,6 +113,9 @@ mod tests {
     #[test]
     fn reports_syntax_errors() {
         let issues = check_template("Hello {{ first_name ");
-        assert!(matches!(&issues[..], [TemplateIssue::Syntax(m)] if m.contains("line 1")), "{issues:?}");
+        assert!(
+            matches!(&issues[..], [TemplateIssue::Syntax(m)] if m.contains("line 1")),
+            "{issues:?}"
+        );
     }
 }

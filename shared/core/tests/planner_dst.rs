@@ -15,7 +15,10 @@ fn day_before_at(at: &str, days: u32) -> myx_core::Funnel {
 
 fn nominal(zone: &str, start: &str, at: &str, days: u32) -> String {
     let f = day_before_at(at, days);
-    let end = ts(start).checked_add(jiff::SignedDuration::from_hours(1)).unwrap().to_string();
+    let end = ts(start)
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .unwrap()
+        .to_string();
     let input = Input {
         start,
         end: &end,
@@ -31,41 +34,77 @@ fn nominal(zone: &str, start: &str, at: &str, days: u32) -> String {
 #[test]
 fn new_york_spring_forward() {
     let start = "2027-03-15T13:00:00Z"; // 09:00 EDT on Monday
-    // 09:00 on the transition day is already EDT (UTC-4).
-    assert_eq!(nominal("America/New_York", start, "09:00", 1), "2027-03-14T13:00:00Z");
+                                        // 09:00 on the transition day is already EDT (UTC-4).
+    assert_eq!(
+        nominal("America/New_York", start, "09:00", 1),
+        "2027-03-14T13:00:00Z"
+    );
     // The day before is still EST (UTC-5).
-    assert_eq!(nominal("America/New_York", start, "09:00", 2), "2027-03-13T14:00:00Z");
+    assert_eq!(
+        nominal("America/New_York", start, "09:00", 2),
+        "2027-03-13T14:00:00Z"
+    );
     // 02:30 does not exist that day: it moves forward by the gap to 03:30 EDT.
-    assert_eq!(nominal("America/New_York", start, "02:30", 1), "2027-03-14T07:30:00Z");
+    assert_eq!(
+        nominal("America/New_York", start, "02:30", 1),
+        "2027-03-14T07:30:00Z"
+    );
 }
 
 // New York falls back on 2026-11-01 at 02:00 EDT -> 01:00 EST.
 #[test]
 fn new_york_fall_back() {
     let start = "2026-11-02T14:00:00Z"; // 09:00 EST on Monday
-    assert_eq!(nominal("America/New_York", start, "09:00", 1), "2026-11-01T14:00:00Z");
-    assert_eq!(nominal("America/New_York", start, "09:00", 2), "2026-10-31T13:00:00Z");
+    assert_eq!(
+        nominal("America/New_York", start, "09:00", 1),
+        "2026-11-01T14:00:00Z"
+    );
+    assert_eq!(
+        nominal("America/New_York", start, "09:00", 2),
+        "2026-10-31T13:00:00Z"
+    );
     // 01:30 happens twice: the first occurrence (EDT, UTC-4) is used.
-    assert_eq!(nominal("America/New_York", start, "01:30", 1), "2026-11-01T05:30:00Z");
+    assert_eq!(
+        nominal("America/New_York", start, "01:30", 1),
+        "2026-11-01T05:30:00Z"
+    );
 }
 
 // Berlin springs forward on 2027-03-28 at 02:00 CET -> 03:00 CEST.
 #[test]
 fn berlin_spring_forward() {
     let start = "2027-03-29T08:00:00Z"; // 10:00 CEST
-    assert_eq!(nominal("Europe/Berlin", start, "10:00", 1), "2027-03-28T08:00:00Z");
-    assert_eq!(nominal("Europe/Berlin", start, "10:00", 2), "2027-03-27T09:00:00Z");
-    assert_eq!(nominal("Europe/Berlin", start, "02:15", 1), "2027-03-28T01:15:00Z");
+    assert_eq!(
+        nominal("Europe/Berlin", start, "10:00", 1),
+        "2027-03-28T08:00:00Z"
+    );
+    assert_eq!(
+        nominal("Europe/Berlin", start, "10:00", 2),
+        "2027-03-27T09:00:00Z"
+    );
+    assert_eq!(
+        nominal("Europe/Berlin", start, "02:15", 1),
+        "2027-03-28T01:15:00Z"
+    );
 }
 
 // Berlin falls back on 2026-10-25 at 03:00 CEST -> 02:00 CET.
 #[test]
 fn berlin_fall_back() {
     let start = "2026-10-26T09:00:00Z"; // 10:00 CET
-    assert_eq!(nominal("Europe/Berlin", start, "10:00", 1), "2026-10-25T09:00:00Z");
-    assert_eq!(nominal("Europe/Berlin", start, "10:00", 2), "2026-10-24T08:00:00Z");
+    assert_eq!(
+        nominal("Europe/Berlin", start, "10:00", 1),
+        "2026-10-25T09:00:00Z"
+    );
+    assert_eq!(
+        nominal("Europe/Berlin", start, "10:00", 2),
+        "2026-10-24T08:00:00Z"
+    );
     // 02:30 happens twice; first occurrence is CEST (UTC+2).
-    assert_eq!(nominal("Europe/Berlin", start, "02:30", 1), "2026-10-25T00:30:00Z");
+    assert_eq!(
+        nominal("Europe/Berlin", start, "02:30", 1),
+        "2026-10-25T00:30:00Z"
+    );
 }
 
 fn sms_at(registered: &str, zone: &str, quiet: &str) -> Option<String> {

@@ -3,12 +3,12 @@
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use myx_core::funnel::{
-    Condition, Defaults, Phase, PostEvent, QuietHours, SendRule, Step,
-};
+use myx_core::funnel::{Condition, Defaults, Phase, PostEvent, QuietHours, SendRule, Step};
 use myx_core::planner::quiet_hours::{defer, is_quiet};
 use myx_core::planner::Status;
-use myx_core::{plan, Branch, Channel, ChannelSet, ClockTime, Duration, EventWindow, Funnel, Registration};
+use myx_core::{
+    plan, Branch, Channel, ChannelSet, ClockTime, Duration, EventWindow, Funnel, Registration,
+};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -44,15 +44,17 @@ fn pre_rule() -> impl Strategy<Value = SendRule> {
 }
 
 fn step(rule: impl Strategy<Value = SendRule>) -> impl Strategy<Value = Step> {
-    (rule, any::<bool>(), channels(), any::<bool>()).prop_map(|(send, flexible, channels, cond)| Step {
-        id: String::new(),
-        channels,
-        template: "t".into(),
-        send,
-        flexible,
-        when: cond.then(|| Condition::Opened("x".into())),
-        unless: None,
-        variants: vec![],
+    (rule, any::<bool>(), channels(), any::<bool>()).prop_map(|(send, flexible, channels, cond)| {
+        Step {
+            id: String::new(),
+            channels,
+            template: "t".into(),
+            send,
+            flexible,
+            when: cond.then(|| Condition::Opened("x".into())),
+            unless: None,
+            variants: vec![],
+        }
     })
 }
 
@@ -71,30 +73,43 @@ fn funnel() -> impl Strategy<Value = Funnel> {
         any::<bool>(),
         clock(),
         clock(),
-        prop_oneof![Just(vec![]), Just(vec![Channel::Sms]), Just(vec![Channel::Email, Channel::Sms])],
+        prop_oneof![
+            Just(vec![]),
+            Just(vec![Channel::Sms]),
+            Just(vec![Channel::Email, Channel::Sms])
+        ],
     )
         .prop_filter("quiet hours need start != end", |t| t.5 != t.6)
-        .prop_map(|(mut pre, mut attended, mut no_show, gap, compress, qs, qe, qc)| {
-            let mut n = 0;
-            for s in pre.iter_mut().chain(attended.iter_mut()).chain(no_show.iter_mut()) {
-                s.id = format!("s{n}");
-                n += 1;
-            }
-            Funnel {
-                id: "p".into(),
-                name: "prop".into(),
-                description: None,
-                defaults: Defaults {
-                    quiet_hours: QuietHours { start: qs, end: qe, channels: qc },
-                    min_gap: Duration::from_mins(gap),
-                    compress,
-                    daily_cap: BTreeMap::new(),
-                },
-                pre_event: pre,
-                post_event: PostEvent { attended, no_show },
-                templates: BTreeMap::new(),
-            }
-        })
+        .prop_map(
+            |(mut pre, mut attended, mut no_show, gap, compress, qs, qe, qc)| {
+                for (n, s) in pre
+                    .iter_mut()
+                    .chain(attended.iter_mut())
+                    .chain(no_show.iter_mut())
+                    .enumerate()
+                {
+                    s.id = format!("s{n}");
+                }
+                Funnel {
+                    id: "p".into(),
+                    name: "prop".into(),
+                    description: None,
+                    defaults: Defaults {
+                        quiet_hours: QuietHours {
+                            start: qs,
+                            end: qe,
+                            channels: qc,
+                        },
+                        min_gap: Duration::from_mins(gap),
+                        compress,
+                        daily_cap: BTreeMap::new(),
+                    },
+                    pre_event: pre,
+                    post_event: PostEvent { attended, no_show },
+                    templates: BTreeMap::new(),
+                }
+            },
+        )
 }
 
 #[derive(Debug)]
@@ -108,12 +123,16 @@ struct Case {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        0i64..2 * 365 * 24 * 60,     // event start, minutes after 2026-01-01
-        30i64..5 * 24 * 60,           // event length, minutes
+        0i64..2 * 365 * 24 * 60,       // event start, minutes after 2026-01-01
+        30i64..5 * 24 * 60,            // event length, minutes
         -2 * 24 * 60i64..20 * 24 * 60, // registration, minutes before start
         0usize..ZONES.len(),
         channels(),
-        prop_oneof![Just(None), Just(Some(Branch::Attended)), Just(Some(Branch::NoShow))],
+        prop_oneof![
+            Just(None),
+            Just(Some(Branch::Attended)),
+            Just(Some(Branch::NoShow))
+        ],
         0i64..60,
     )
         .prop_map(|(start, len, before, zone, consent, branch, secs)| {
@@ -124,7 +143,8 @@ fn case() -> impl Strategy<Value = Case> {
                     start,
                     end: start + SignedDuration::from_mins(len),
                 },
-                registered: start - SignedDuration::from_mins(before) + SignedDuration::from_secs(secs),
+                registered: start - SignedDuration::from_mins(before)
+                    + SignedDuration::from_secs(secs),
                 tz: TimeZone::get(ZONES[zone]).unwrap(),
                 consent: consent.into_iter().collect(),
                 branch,

@@ -24,12 +24,27 @@ fn nominal_time_for_each_kind_of_send_rule() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "a", "email"), scheduled("2026-12-01T16:30:00Z"));
-    assert_eq!(outcome(&sends, "b", "email"), scheduled("2026-12-09T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "a", "email"),
+        scheduled("2026-12-01T16:30:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "b", "email"),
+        scheduled("2026-12-09T17:00:00Z")
+    );
     // 09:00 EST on Dec 9 (the local date of the 12:00 EST start, minus one day).
-    assert_eq!(outcome(&sends, "c", "email"), scheduled("2026-12-09T14:00:00Z"));
-    assert_eq!(outcome(&sends, "d", "email"), scheduled("2026-12-10T19:00:00Z"));
-    assert_eq!(find(&sends, "c", "email").nominal_at, "2026-12-09T14:00:00Z");
+    assert_eq!(
+        outcome(&sends, "c", "email"),
+        scheduled("2026-12-09T14:00:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "d", "email"),
+        scheduled("2026-12-10T19:00:00Z")
+    );
+    assert_eq!(
+        find(&sends, "c", "email").nominal_at,
+        "2026-12-09T14:00:00Z"
+    );
 }
 
 #[test]
@@ -45,7 +60,10 @@ fn days_before_event_uses_the_local_date_of_the_start() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "c", "email"), scheduled("2026-12-10T11:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "c", "email"),
+        scheduled("2026-12-10T11:00:00Z")
+    );
 }
 
 // Rule 2: nothing pre-event at or after the start.
@@ -64,10 +82,22 @@ fn pre_event_send_at_or_after_start_is_skipped() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "late", "email"), skipped("after_event_start"));
-    assert_eq!(outcome(&sends, "at-start", "email"), skipped("after_event_start"));
-    assert_eq!(outcome(&sends, "same-day", "email"), skipped("after_event_start"));
-    assert_eq!(outcome(&sends, "fine", "email"), scheduled("2026-12-10T16:59:59Z"));
+    assert_eq!(
+        outcome(&sends, "late", "email"),
+        skipped("after_event_start")
+    );
+    assert_eq!(
+        outcome(&sends, "at-start", "email"),
+        skipped("after_event_start")
+    );
+    assert_eq!(
+        outcome(&sends, "same-day", "email"),
+        skipped("after_event_start")
+    );
+    assert_eq!(
+        outcome(&sends, "fine", "email"),
+        scheduled("2026-12-10T16:59:59Z")
+    );
 }
 
 // Rule 3: fixed steps in the past.
@@ -86,11 +116,15 @@ fn fixed_step_before_registration_is_past() {
     let (compressed, sends) = run(&f, &input);
     assert!(!compressed, "no flexible steps, nothing to compress");
     assert_eq!(outcome(&sends, "week", "email"), skipped("past"));
-    assert_eq!(outcome(&sends, "day", "email"), scheduled("2026-12-09T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "day", "email"),
+        scheduled("2026-12-09T17:00:00Z")
+    );
 }
 
 // Rule 4: compression.
-const NURTURE: &str = "- { id: n7, channels: [email], template: t, send: { before_event: 7d }, flexible: true }\n\
+const NURTURE: &str =
+    "- { id: n7, channels: [email], template: t, send: { before_event: 7d }, flexible: true }\n\
      - { id: n5, channels: [email], template: t, send: { before_event: 5d }, flexible: true }\n\
      - { id: n3, channels: [email], template: t, send: { before_event: 3d }, flexible: true }\n\
      - { id: n1, channels: [email], template: t, send: { before_event: 1d }, flexible: true }";
@@ -105,13 +139,25 @@ fn seven_day_sequence_compresses_into_two_days_in_order() {
     let (compressed, sends) = run(&f, &input);
     assert!(compressed);
     // t' = r + (t - (S - 7d)) * 48h / 168h
-    assert_eq!(outcome(&sends, "n7", "email"), scheduled("2026-12-08T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "n7", "email"),
+        scheduled("2026-12-08T17:00:00Z")
+    );
     // 2d * 2/7 = 13h42m51.43s, rounded up to the second
-    assert_eq!(outcome(&sends, "n5", "email"), scheduled("2026-12-09T06:42:52Z"));
+    assert_eq!(
+        outcome(&sends, "n5", "email"),
+        scheduled("2026-12-09T06:42:52Z")
+    );
     // 4d * 2/7 = 27h25m42.86s
-    assert_eq!(outcome(&sends, "n3", "email"), scheduled("2026-12-09T20:25:43Z"));
+    assert_eq!(
+        outcome(&sends, "n3", "email"),
+        scheduled("2026-12-09T20:25:43Z")
+    );
     // 6d * 2/7 = 41h08m34.29s
-    assert_eq!(outcome(&sends, "n1", "email"), scheduled("2026-12-10T10:08:35Z"));
+    assert_eq!(
+        outcome(&sends, "n1", "email"),
+        scheduled("2026-12-10T10:08:35Z")
+    );
 }
 
 #[test]
@@ -123,8 +169,14 @@ fn early_registrant_is_not_compressed() {
     };
     let (compressed, sends) = run(&f, &input);
     assert!(!compressed);
-    assert_eq!(outcome(&sends, "n7", "email"), scheduled("2026-12-03T17:00:00Z"));
-    assert_eq!(outcome(&sends, "n1", "email"), scheduled("2026-12-09T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "n7", "email"),
+        scheduled("2026-12-03T17:00:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "n1", "email"),
+        scheduled("2026-12-09T17:00:00Z")
+    );
 }
 
 #[test]
@@ -139,7 +191,10 @@ fn compression_off_skips_flexible_steps_in_the_past() {
     assert_eq!(outcome(&sends, "n7", "email"), skipped("past"));
     assert_eq!(outcome(&sends, "n5", "email"), skipped("past"));
     assert_eq!(outcome(&sends, "n3", "email"), skipped("past"));
-    assert_eq!(outcome(&sends, "n1", "email"), scheduled("2026-12-09T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "n1", "email"),
+        scheduled("2026-12-09T17:00:00Z")
+    );
 }
 
 #[test]
@@ -159,7 +214,10 @@ fn window_span_includes_fixed_steps_and_days_before_event() {
     assert!(compressed);
     assert_eq!(outcome(&sends, "far", "email"), skipped("past"));
     // t - W0 = 5d, * 1/2 = 2.5d after r
-    assert_eq!(outcome(&sends, "n5", "email"), scheduled("2026-12-08T05:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "n5", "email"),
+        scheduled("2026-12-08T05:00:00Z")
+    );
 }
 
 #[test]
@@ -176,7 +234,10 @@ fn after_registration_steps_are_not_compressed() {
     };
     let (compressed, sends) = run(&f, &input);
     assert!(compressed);
-    assert_eq!(outcome(&sends, "ar", "email"), scheduled("2026-12-08T23:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "ar", "email"),
+        scheduled("2026-12-08T23:00:00Z")
+    );
 }
 
 #[test]
@@ -211,15 +272,24 @@ fn sms_in_quiet_hours_moves_to_their_end_and_email_does_not() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "w", "email"), scheduled("2026-12-01T22:30:00Z"));
-    assert_eq!(outcome(&sends, "w", "sms"), scheduled("2026-12-02T09:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "w", "email"),
+        scheduled("2026-12-01T22:30:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "w", "sms"),
+        scheduled("2026-12-02T09:00:00Z")
+    );
     let early = Input {
         registered: "2026-12-02T03:10:00Z",
         zone: "Europe/London",
         ..Input::default()
     };
     let (_, sends) = run(&f, &early);
-    assert_eq!(outcome(&sends, "w", "sms"), scheduled("2026-12-02T09:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "w", "sms"),
+        scheduled("2026-12-02T09:00:00Z")
+    );
 }
 
 #[test]
@@ -236,7 +306,10 @@ fn quiet_hours_are_in_the_recipients_zone() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "w", "sms"), scheduled("2026-12-02T14:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "w", "sms"),
+        scheduled("2026-12-02T14:00:00Z")
+    );
     // 20:59 EST is outside the window.
     let before = Input {
         registered: "2026-12-02T01:59:00Z",
@@ -244,7 +317,10 @@ fn quiet_hours_are_in_the_recipients_zone() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &before);
-    assert_eq!(outcome(&sends, "w", "sms"), scheduled("2026-12-02T01:59:00Z"));
+    assert_eq!(
+        outcome(&sends, "w", "sms"),
+        scheduled("2026-12-02T01:59:00Z")
+    );
 }
 
 #[test]
@@ -262,7 +338,10 @@ fn deferral_past_the_deadline_is_skipped_for_quiet_hours() {
     };
     let (_, sends) = run(&f, &input);
     assert_eq!(outcome(&sends, "r1", "sms"), skipped("quiet_hours"));
-    assert_eq!(outcome(&sends, "r1", "email"), scheduled("2026-12-10T07:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "r1", "email"),
+        scheduled("2026-12-10T07:00:00Z")
+    );
 }
 
 #[test]
@@ -277,8 +356,14 @@ fn custom_daytime_quiet_window_and_channels() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "w", "email"), scheduled("2026-12-01T14:00:00Z"));
-    assert_eq!(outcome(&sends, "w", "sms"), scheduled("2026-12-01T12:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "w", "email"),
+        scheduled("2026-12-01T14:00:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "w", "sms"),
+        scheduled("2026-12-01T12:00:00Z")
+    );
 }
 
 #[test]
@@ -294,7 +379,10 @@ fn post_event_sends_are_deferred_without_deadline() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "m", "sms"), scheduled("2026-12-11T09:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "m", "sms"),
+        scheduled("2026-12-11T09:00:00Z")
+    );
 }
 
 // Rule 6: min_gap.
@@ -308,10 +396,16 @@ fn flexible_send_too_close_to_a_fixed_one_is_skipped() {
         "",
     );
     let (_, sends) = run(&f, &Input::default());
-    assert_eq!(outcome(&sends, "fixed", "email"), scheduled("2026-12-09T17:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "fixed", "email"),
+        scheduled("2026-12-09T17:00:00Z")
+    );
     assert_eq!(outcome(&sends, "flex", "email"), skipped("min_gap"));
     // exactly min_gap away is fine
-    assert_eq!(outcome(&sends, "flex-ok", "email"), scheduled("2026-12-09T19:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "flex-ok", "email"),
+        scheduled("2026-12-09T19:00:00Z")
+    );
 }
 
 #[test]
@@ -341,10 +435,19 @@ fn min_gap_keeps_earliest_flexible_first_and_is_per_channel() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &input);
-    assert_eq!(outcome(&sends, "f1", "email"), scheduled("2026-12-10T07:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "f1", "email"),
+        scheduled("2026-12-10T07:00:00Z")
+    );
     assert_eq!(outcome(&sends, "f2", "email"), skipped("min_gap"));
-    assert_eq!(outcome(&sends, "f2", "sms"), scheduled("2026-12-10T08:00:00Z"));
-    assert_eq!(outcome(&sends, "f3", "email"), scheduled("2026-12-10T09:00:00Z"));
+    assert_eq!(
+        outcome(&sends, "f2", "sms"),
+        scheduled("2026-12-10T08:00:00Z")
+    );
+    assert_eq!(
+        outcome(&sends, "f3", "email"),
+        scheduled("2026-12-10T09:00:00Z")
+    );
 }
 
 // Rule 7: consent and conditions.
@@ -392,7 +495,10 @@ fn without_branch_both_branches_are_pending() {
     };
     let (_, sends) = run(&f, &input);
     let thanks = find(&sends, "thanks", "email");
-    assert_eq!((thanks.status.as_str(), thanks.branch.as_deref()), ("pending", Some("attended")));
+    assert_eq!(
+        (thanks.status.as_str(), thanks.branch.as_deref()),
+        ("pending", Some("attended"))
+    );
     assert_eq!(thanks.nominal_at, "2026-12-10T19:00:00Z");
     assert_eq!(find(&sends, "missed", "email").status, "pending");
     assert_eq!(outcome(&sends, "missed", "sms"), skipped("no_consent"));
@@ -402,8 +508,14 @@ fn without_branch_both_branches_are_pending() {
         ..Input::default()
     };
     let (_, sends) = run(&f, &attended);
-    assert_eq!(outcome(&sends, "thanks", "email"), scheduled("2026-12-10T19:00:00Z"));
-    assert!(sends.iter().all(|s| s.step != "missed"), "other branch listed: {sends:#?}");
+    assert_eq!(
+        outcome(&sends, "thanks", "email"),
+        scheduled("2026-12-10T19:00:00Z")
+    );
+    assert!(
+        sends.iter().all(|s| s.step != "missed"),
+        "other branch listed: {sends:#?}"
+    );
 }
 
 // Output order and variants.
@@ -418,10 +530,19 @@ fn sends_are_ordered_by_time_then_step_order_with_nulls_last() {
         "",
     );
     let (_, sends) = run(&f, &Input::default());
-    let order: Vec<(&str, &str)> = sends.iter().map(|s| (s.step.as_str(), s.channel.as_str())).collect();
+    let order: Vec<(&str, &str)> = sends
+        .iter()
+        .map(|s| (s.step.as_str(), s.channel.as_str()))
+        .collect();
     assert_eq!(
         order,
-        vec![("first", "email"), ("b", "email"), ("b", "sms"), ("a", "email"), ("gone", "email")]
+        vec![
+            ("first", "email"),
+            ("b", "email"),
+            ("b", "sms"),
+            ("a", "email"),
+            ("gone", "email")
+        ]
     );
 }
 
@@ -442,7 +563,11 @@ fn variants_are_deterministic_and_follow_weights() {
         let (_, first) = run(&f, &input);
         let (_, second) = run(&f, &input);
         let send = find(&first, "v", "email");
-        assert_eq!(send, find(&second, "v", "email"), "assignment must be stable");
+        assert_eq!(
+            send,
+            find(&second, "v", "email"),
+            "assignment must be stable"
+        );
         match send.variant.as_deref() {
             Some("b") => {
                 assert_eq!(send.template, "t2");
@@ -453,14 +578,21 @@ fn variants_are_deterministic_and_follow_weights() {
         }
     }
     // weight 3 of 4: expect 3000 ± 5 sigma (sigma ≈ 27)
-    assert!((2860..=3140).contains(&b_count), "b chosen {b_count} times of 4000");
+    assert!(
+        (2860..=3140).contains(&b_count),
+        "b chosen {b_count} times of 4000"
+    );
     let (_, anonymous) = run(&f, &Input::default());
     assert_eq!(find(&anonymous, "v", "email").variant, None);
 }
 
 #[test]
 fn event_ending_before_it_starts_is_an_error() {
-    let f = funnel_with("", "- { id: a, channels: [email], template: t, send: { before_event: 1d } }", "");
+    let f = funnel_with(
+        "",
+        "- { id: a, channels: [email], template: t, send: { before_event: 1d } }",
+        "",
+    );
     let reg = myx_core::Registration {
         at: ts("2026-12-01T00:00:00Z"),
         timezone: tz("UTC"),

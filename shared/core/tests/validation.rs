@@ -18,7 +18,10 @@ fn assert_has(problems: &[Problem], path: &str, fragment: &str) {
     assert!(
         has(problems, path, fragment),
         "no problem at {path:?} containing {fragment:?} in:\n{}",
-        problems.iter().map(|p| format!("  {p}\n")).collect::<String>()
+        problems
+            .iter()
+            .map(|p| format!("  {p}\n"))
+            .collect::<String>()
     );
 }
 
@@ -79,23 +82,47 @@ fn reports_every_problem_with_its_path() {
     assert_has(&p, "defaults.min_gap", "invalid duration \"soon\"");
     assert_has(&p, "defaults.quiet_hours.start", "invalid time \"25:00\"");
     assert_has(&p, "pre_event[0].template", "has no sms body");
-    assert_has(&p, "pre_event[1].template", "unknown template \"nurturing\"");
-    assert_has(&p, "pre_event[1].send.before_event", "invalid duration \"3x\"");
+    assert_has(
+        &p,
+        "pre_event[1].template",
+        "unknown template \"nurturing\"",
+    );
+    assert_has(
+        &p,
+        "pre_event[1].send.before_event",
+        "invalid duration \"3x\"",
+    );
     assert_has(&p, "pre_event[1].if.opened", "cannot have been sent before");
     assert_has(
         &p,
         "pre_event[2].send",
         "expected exactly one of after_registration, before_event, days_before_event",
     );
-    assert_has(&p, "pre_event[2].id", "duplicate step id \"welcome\" (first used at pre_event[0])");
+    assert_has(
+        &p,
+        "pre_event[2].id",
+        "duplicate step id \"welcome\" (first used at pre_event[0])",
+    );
     assert_has(&p, "pre_event[3].send", "needs `at");
     assert_has(&p, "pre_event[3].variants[0].weight", "positive");
     assert_has(&p, "pre_event[3].variants[1].weight", "positive");
-    assert_has(&p, "pre_event[3].variants[1].template", "unknown template \"nope\"");
+    assert_has(
+        &p,
+        "pre_event[3].variants[1].template",
+        "unknown template \"nope\"",
+    );
     assert_has(&p, "pre_event[4].send", "only for post_event");
     assert_has(&p, "post_event.attended[0].send", "after_event_end");
-    assert_has(&p, "post_event.attended[0].unless.clicked", "cannot have been sent before");
-    assert_has(&p, "templates.welcome.email.subject", "unknown variable `frist_name`");
+    assert_has(
+        &p,
+        "post_event.attended[0].unless.clicked",
+        "cannot have been sent before",
+    );
+    assert_has(
+        &p,
+        "templates.welcome.email.subject",
+        "unknown variable `frist_name`",
+    );
     assert_has(&p, "templates.welcome.email.html", "template syntax error");
 }
 
@@ -120,7 +147,10 @@ templates:
     assert_has(&p, "pre_event[1].channels[0]", "unknown variant `fax`");
     assert_has(&p, "pre_event[2].channels", "invalid type");
     assert_has(&p, "templates.t.email", "missing field `html`");
-    assert!(!p.iter().any(|x| x.path.starts_with("pre_event[3]")), "{p:#?}");
+    assert!(
+        !p.iter().any(|x| x.path.starts_with("pre_event[3]")),
+        "{p:#?}"
+    );
 }
 
 #[test]
@@ -131,7 +161,11 @@ fn unknown_top_level_field_suggests_the_right_one() {
 
 #[test]
 fn missing_required_fields_and_empty_funnel() {
-    assert_has(&problems("name: y\n"), "", "missing required field `funnel`");
+    assert_has(
+        &problems("name: y\n"),
+        "",
+        "missing required field `funnel`",
+    );
     assert_has(&problems("funnel: x\nname: y\n"), "", "no steps");
 }
 
@@ -154,7 +188,11 @@ templates:
     assert_has(&p, "pre_event[1].if.opened", "sends no email");
     assert_has(&p, "pre_event[2].if.opened", "unknown step \"zzz\"");
     assert_has(&p, "pre_event[3].if.opened", "cannot have been sent before");
-    assert_has(&p, "pre_event[4].if", "exactly one of opened, clicked, attribute");
+    assert_has(
+        &p,
+        "pre_event[4].if",
+        "exactly one of opened, clicked, attribute",
+    );
 }
 
 #[test]
@@ -162,9 +200,17 @@ fn malformed_input_gives_one_clear_problem() {
     for (text, format, fragment) in [
         ("", SourceFormat::Yaml, "empty"),
         ("funnel: [unclosed", SourceFormat::Yaml, "not valid YAML"),
-        ("- a\n- b\n", SourceFormat::Yaml, "top level must be a mapping"),
+        (
+            "- a\n- b\n",
+            SourceFormat::Yaml,
+            "top level must be a mapping",
+        ),
         ("{\"funnel\": ", SourceFormat::Json, "not valid JSON"),
-        ("\u{0}\u{1}\u{2}binary", SourceFormat::Yaml, "not valid YAML"),
+        (
+            "\u{0}\u{1}\u{2}binary",
+            SourceFormat::Yaml,
+            "not valid YAML",
+        ),
         ("42", SourceFormat::Json, "top level must be a mapping"),
         ("a: &x [*x]", SourceFormat::Yaml, "not valid YAML"),
     ] {
@@ -189,7 +235,10 @@ fn yaml_and_json_forms_give_the_same_funnel() {
 
 #[test]
 fn committed_schema_matches_the_rust_types() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/funnel.schema.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schema/funnel.schema.json"
+    );
     let committed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("schema file")).unwrap();
     assert_eq!(
@@ -203,7 +252,14 @@ fn committed_schema_matches_the_rust_types() {
 fn schema_describes_the_format() {
     let schema = json_schema();
     let text = schema.to_string();
-    for needle in ["pre_event", "post_event", "days_before_event", "quiet_hours", "variants", "\"sms\""] {
+    for needle in [
+        "pre_event",
+        "post_event",
+        "days_before_event",
+        "quiet_hours",
+        "variants",
+        "\"sms\"",
+    ] {
         assert!(text.contains(needle), "schema lacks {needle}");
     }
     assert_eq!(schema["additionalProperties"], serde_json::json!(false));
@@ -211,9 +267,15 @@ fn schema_describes_the_format() {
 
 #[test]
 fn documented_variables_match_the_code() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/FUNNELS.md"))
-        .expect("docs/FUNNELS.md");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/FUNNELS.md"
+    ))
+    .expect("docs/FUNNELS.md");
     for (name, _) in myx_core::template_vars::VARIABLES {
-        assert!(doc.contains(&format!("`{name}`")), "docs/FUNNELS.md does not document `{name}`");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/FUNNELS.md does not document `{name}`"
+        );
     }
 }

@@ -123,11 +123,9 @@ fn check_parts(value: &Value, problems: &mut Vec<Problem>) {
                 check::<TemplateDoc>(t, &format!("templates.{key}"), problems);
             }
         }
-        Some(other) => check::<std::collections::BTreeMap<String, TemplateDoc>>(
-            other,
-            "templates",
-            problems,
-        ),
+        Some(other) => {
+            check::<std::collections::BTreeMap<String, TemplateDoc>>(other, "templates", problems)
+        }
         None => {}
     }
 }
@@ -166,7 +164,10 @@ fn check_keys(
     }
     for key in required {
         if !map.contains_key(*key) {
-            problems.push(Problem::new(path, format!("missing required field `{key}`")));
+            problems.push(Problem::new(
+                path,
+                format!("missing required field `{key}`"),
+            ));
         }
     }
 }

@@ -13,6 +13,5 @@ pub use problem::Problem;
 
 /// The JSON Schema of the funnel file format, generated from [`doc::FunnelDoc`].
 pub fn json_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(doc::FunnelDoc))
-        .unwrap_or(serde_json::Value::Null)
+    serde_json::to_value(schemars::schema_for!(doc::FunnelDoc)).unwrap_or(serde_json::Value::Null)
 }

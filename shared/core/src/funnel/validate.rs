@@ -79,7 +79,10 @@ impl Validator {
             &templates,
         );
         if pre_event.is_empty() && attended.is_empty() && no_show.is_empty() {
-            self.report("", "the funnel has no steps: add pre_event or post_event steps");
+            self.report(
+                "",
+                "the funnel has no steps: add pre_event or post_event steps",
+            );
         }
 
         let funnel = Funnel {
@@ -140,7 +143,10 @@ impl Validator {
         for (key, t) in docs {
             let path = format!("templates.{key}");
             if t.email.is_none() && t.sms.is_none() {
-                self.report(&path, "a template needs an `email` or an `sms` part (or both)");
+                self.report(
+                    &path,
+                    "a template needs an `email` or an `sms` part (or both)",
+                );
             }
             if let Some(e) = &t.email {
                 self.template_text(&e.subject, &format!("{path}.email.subject"));
@@ -222,16 +228,27 @@ impl Validator {
         let mut seen = HashSet::new();
         for (i, c) in doc.channels.iter().enumerate() {
             if !seen.insert(*c) {
-                self.report(format!("{path}.channels[{i}]"), format!("channel {c} is listed twice"));
+                self.report(
+                    format!("{path}.channels[{i}]"),
+                    format!("channel {c} is listed twice"),
+                );
             }
         }
-        self.template_ref(&doc.template, &doc.channels, &format!("{path}.template"), templates);
+        self.template_ref(
+            &doc.template,
+            &doc.channels,
+            &format!("{path}.template"),
+            templates,
+        );
 
         let mut variant_ids = HashSet::new();
         for (i, var) in doc.variants.iter().enumerate() {
             let vpath = format!("{path}.variants[{i}]");
             if !variant_ids.insert(var.id.as_str()) {
-                self.report(format!("{vpath}.id"), format!("duplicate variant id {:?}", var.id));
+                self.report(
+                    format!("{vpath}.id"),
+                    format!("duplicate variant id {:?}", var.id),
+                );
             }
             if !(var.weight.is_finite() && var.weight > 0.0) {
                 self.report(
@@ -239,11 +256,19 @@ impl Validator {
                     format!("weight must be a positive number, got {}", var.weight),
                 );
             }
-            self.template_ref(&var.template, &doc.channels, &format!("{vpath}.template"), templates);
+            self.template_ref(
+                &var.template,
+                &doc.channels,
+                &format!("{vpath}.template"),
+                templates,
+            );
         }
 
         let send = self.send_rule(&doc.send, &format!("{path}.send"), phase);
-        let when = doc.when.as_ref().and_then(|c| self.condition_shape(c, &format!("{path}.if")));
+        let when = doc
+            .when
+            .as_ref()
+            .and_then(|c| self.condition_shape(c, &format!("{path}.if")));
         let unless = doc
             .unless
             .as_ref()
@@ -293,7 +318,9 @@ impl Validator {
                         };
                         self.report(
                             path,
-                            format!("template {key:?} is sent by {c} but has no {c} body: add {part}"),
+                            format!(
+                                "template {key:?} is sent by {c} but has no {c} body: add {part}"
+                            ),
                         );
                     }
                 }
@@ -320,7 +347,10 @@ impl Validator {
             return None;
         }
         if doc.at.is_some() && doc.days_before_event.is_none() {
-            self.report(format!("{path}.at"), "`at` only goes with `days_before_event`");
+            self.report(
+                format!("{path}.at"),
+                "`at` only goes with `days_before_event`",
+            );
         }
         let rule = if let Some(d) = &doc.after_registration {
             SendRule::AfterRegistration(self.duration(d, &format!("{path}.after_registration"))?)
@@ -343,11 +373,17 @@ impl Validator {
             let at = match &doc.at {
                 Some(at) => self.clock(at, &format!("{path}.at")),
                 None => {
-                    self.report(path, "`days_before_event` needs `at: \"HH:MM\"` (local time)");
+                    self.report(
+                        path,
+                        "`days_before_event` needs `at: \"HH:MM\"` (local time)",
+                    );
                     None
                 }
             };
-            SendRule::DaysBeforeEvent { days: days?, at: at? }
+            SendRule::DaysBeforeEvent {
+                days: days?,
+                at: at?,
+            }
         };
         let fits = match phase {
             Phase::PreEvent => !matches!(rule, SendRule::AfterEventEnd(_)),
@@ -365,10 +401,14 @@ impl Validator {
     }
 
     fn condition_shape(&mut self, doc: &ConditionDoc, path: &str) -> Option<Condition> {
-        let given = [doc.opened.is_some(), doc.clicked.is_some(), doc.attribute.is_some()]
-            .iter()
-            .filter(|g| **g)
-            .count();
+        let given = [
+            doc.opened.is_some(),
+            doc.clicked.is_some(),
+            doc.attribute.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
         if given != 1 {
             self.report(path, "expected exactly one of opened, clicked, attribute");
             return None;
@@ -480,7 +520,9 @@ fn doc_steps(doc: &FunnelDoc) -> impl Iterator<Item = (String, &StepDoc)> {
 }
 
 fn is_id(s: &str, allow_underscore: bool) -> bool {
-    let ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (allow_underscore && b == b'_');
+    let ok = |b: u8| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (allow_underscore && b == b'_')
+    };
     (1..=64).contains(&s.len())
         && s.bytes().all(ok)
         && (!allow_underscore || s.as_bytes()[0].is_ascii_alphanumeric())

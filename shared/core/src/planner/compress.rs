@@ -51,11 +51,9 @@ impl Window {
         if span <= SignedDuration::ZERO {
             return Ok(None);
         }
-        let window_start = start
-            .checked_sub(span)
-            .map_err(|_| PlanError::OutOfRange {
-                step: "(sequence window)".into(),
-            })?;
+        let window_start = start.checked_sub(span).map_err(|_| PlanError::OutOfRange {
+            step: "(sequence window)".into(),
+        })?;
         if registered_at <= window_start || registered_at >= start {
             return Ok(None);
         }
@@ -70,7 +68,8 @@ impl Window {
     /// Maps a nominal time into [r, S), rounded up to the whole second so
     /// send times stay readable and never fall before r.
     pub(super) fn map(&self, t: Timestamp) -> Timestamp {
-        let offset_ns = t.duration_since(self.window_start).as_nanos() * self.target_ns / self.span_ns;
+        let offset_ns =
+            t.duration_since(self.window_start).as_nanos() * self.target_ns / self.span_ns;
         let offset = i64::try_from(offset_ns)
             .map(SignedDuration::from_nanos)
             .unwrap_or(SignedDuration::MAX);

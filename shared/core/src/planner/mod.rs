@@ -52,7 +52,9 @@ impl FromStr for Branch {
         match s {
             "attended" => Ok(Branch::Attended),
             "no_show" | "no-show" => Ok(Branch::NoShow),
-            _ => Err(format!("unknown branch {s:?}: expected attended or no_show")),
+            _ => Err(format!(
+                "unknown branch {s:?}: expected attended or no_show"
+            )),
         }
     }
 }
@@ -197,7 +199,9 @@ pub fn plan<'f>(
             } else if pending {
                 (Status::Pending, None, None)
             } else {
-                decide_time(step, phase, channel, time, nominal, event, reg.at, tz, quiet)
+                decide_time(
+                    step, phase, channel, time, nominal, event, reg.at, tz, quiet,
+                )
             };
             sends.push(PlannedSend {
                 step,

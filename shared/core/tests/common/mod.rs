@@ -92,7 +92,11 @@ pub fn find<'a>(sends: &'a [SendReport], step: &str, channel: &str) -> &'a SendR
 }
 
 /// (status, reason, send_at) of one send, for compact assertions.
-pub fn outcome(sends: &[SendReport], step: &str, channel: &str) -> (String, Option<String>, Option<String>) {
+pub fn outcome(
+    sends: &[SendReport],
+    step: &str,
+    channel: &str,
+) -> (String, Option<String>, Option<String>) {
     let s = find(sends, step, channel);
     (s.status.clone(), s.reason.clone(), s.send_at.clone())
 }
