@@ -279,3 +279,40 @@ fn documented_variables_match_the_code() {
         );
     }
 }
+
+#[test]
+fn examples_conform_to_the_published_schema_and_broken_files_do_not() {
+    let schema = json_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/funnels");
+    for name in ["webinar", "workshop", "challenge"] {
+        let yaml = std::fs::read_to_string(format!("{dir}/{name}.yaml")).unwrap();
+        let value: serde_json::Value = serde_norway_value(&yaml);
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    let broken = serde_norway_value(
+        "funnel: Not_An_Id\nname: x\npre_event:\n  - { id: a, channels: [fax], template: t, send: { before_event: soon } }\n",
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&broken)
+        .map(|e| e.instance_path().to_string())
+        .collect();
+    for path in [
+        "/funnel",
+        "/pre_event/0/channels/0",
+        "/pre_event/0/send/before_event",
+    ] {
+        assert!(
+            errors.iter().any(|e| e == path),
+            "schema did not flag {path}: {errors:?}"
+        );
+    }
+}
+
+fn serde_norway_value(yaml: &str) -> serde_json::Value {
+    myx_core::funnel::load::parse_value(yaml, SourceFormat::Yaml).expect("yaml")
+}
