@@ -35,11 +35,11 @@ impl Duration {
     }
 
     pub fn from_mins(mins: u32) -> Self {
-        Self::from_secs(mins * 60)
+        Duration(SignedDuration::from_secs(i64::from(mins) * 60))
     }
 
     pub fn from_hours(hours: u32) -> Self {
-        Self::from_secs(hours * 3_600)
+        Duration(SignedDuration::from_secs(i64::from(hours) * 3_600))
     }
 
     pub fn as_signed(self) -> SignedDuration {

@@ -76,7 +76,9 @@ pub struct Expect {
     pub sends: Vec<ExpectedSend>,
 }
 
-/// One expected (step, channel) outcome; fields left out are not checked.
+/// One expected (step, channel) outcome. Fields left out are not checked;
+/// `send_at`, `reason` and `variant` may be written as `null` to assert that
+/// the planner gives none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedSend {
@@ -84,16 +86,22 @@ pub struct ExpectedSend {
     pub channel: Channel,
     #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub send_at: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub reason: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub send_at: Option<Option<String>>,
     #[serde(default)]
     pub nominal_at: Option<String>,
     #[serde(default)]
     pub template: Option<String>,
-    #[serde(default)]
-    pub variant: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub variant: Option<Option<String>>,
+}
+
+/// A field that is present (even as `null`) becomes `Some(..)`; an absent
+/// one stays `None` through `#[serde(default)]`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -217,11 +225,22 @@ fn normalize_time(t: &str) -> String {
 fn render_expected(e: &ExpectedSend) -> String {
     let mut line = format!("{} {}:", e.step, e.channel);
     push_field(&mut line, "status", e.status.as_deref());
-    push_field(&mut line, "reason", e.reason.as_deref());
+    push_field(
+        &mut line,
+        "reason",
+        e.reason.as_ref().map(|r| r.as_deref().unwrap_or("null")),
+    );
     push_field(
         &mut line,
         "send_at",
-        e.send_at.as_deref().map(normalize_time).as_deref(),
+        e.send_at
+            .as_ref()
+            .map(|t| {
+                t.as_deref()
+                    .map(normalize_time)
+                    .unwrap_or_else(|| "null".into())
+            })
+            .as_deref(),
     );
     push_field(
         &mut line,
@@ -229,7 +248,11 @@ fn render_expected(e: &ExpectedSend) -> String {
         e.nominal_at.as_deref().map(normalize_time).as_deref(),
     );
     push_field(&mut line, "template", e.template.as_deref());
-    push_field(&mut line, "variant", e.variant.as_deref());
+    push_field(
+        &mut line,
+        "variant",
+        e.variant.as_ref().map(|v| v.as_deref().unwrap_or("null")),
+    );
     line
 }
 

@@ -213,6 +213,25 @@ fn malformed_input_gives_one_clear_problem() {
         ),
         ("42", SourceFormat::Json, "top level must be a mapping"),
         ("a: &x [*x]", SourceFormat::Yaml, "not valid YAML"),
+        (
+            &format!("funnel: {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            SourceFormat::Yaml,
+            "nested deeper than 64",
+        ),
+        (
+            &format!(
+                "{{\"funnel\": {}{}}}",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            SourceFormat::Json,
+            "recursion limit",
+        ),
+        (
+            &"#".repeat(5 * 1024 * 1024),
+            SourceFormat::Yaml,
+            "the limit is",
+        ),
     ] {
         let p = load_funnel(text, format).expect_err(text);
         assert_eq!(p.len(), 1, "{p:?}");

@@ -38,8 +38,30 @@ pub fn load_doc(text: &str, format: SourceFormat) -> Result<FunnelDoc, Vec<Probl
     parse_doc(&value)
 }
 
+/// Largest funnel source accepted; real funnels are a few KiB.
+pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Deepest `[`/`{` nesting accepted in YAML. The YAML scanner takes time
+/// quadratic in nesting depth, so deep input is refused before parsing.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
 /// Turns YAML or JSON text into a JSON value, or one clear syntax problem.
 pub fn parse_value(text: &str, format: SourceFormat) -> Result<Value, Problem> {
+    if text.len() > MAX_SOURCE_BYTES {
+        return Err(Problem::new(
+            "",
+            format!(
+                "the file is {} bytes; the limit is {MAX_SOURCE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    if format == SourceFormat::Yaml && flow_depth(text) > MAX_FLOW_DEPTH {
+        return Err(Problem::new(
+            "",
+            format!("not valid YAML: nested deeper than {MAX_FLOW_DEPTH} levels of [ ] or {{ }}"),
+        ));
+    }
     let value = match format {
         SourceFormat::Json => serde_json::from_str::<Value>(text)
             .map_err(|e| Problem::new("", format!("not valid JSON: {e}")))?,
@@ -57,6 +79,51 @@ pub fn parse_value(text: &str, format: SourceFormat) -> Result<Value, Problem> {
             ),
         )),
     }
+}
+
+/// The deepest nesting of YAML flow collections, ignoring quoted text and
+/// comments. An over-estimate is harmless: it only refuses absurd input.
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    let mut prev = '\n';
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' if !prev.is_alphanumeric() => {
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                }
+            }
+            '#' if prev.is_whitespace() => {
+                for q in chars.by_ref() {
+                    if q == '\n' {
+                        break;
+                    }
+                }
+            }
+            '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    max
 }
 
 fn parse_doc(value: &Value) -> Result<FunnelDoc, Vec<Problem>> {

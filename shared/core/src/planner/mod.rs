@@ -1,11 +1,13 @@
 //! The adaptive-timing planner: (funnel, event, registration, branch?) →
-//! an explainable list of sends. The rules, in the order they apply:
+//! an explainable list of sends. Rule numbers follow docs/FUNNELS.md; in
+//! the order they are applied:
 //!
-//! 1. nominal time per step (`nominal`);
-//! 2. compression of flexible event-anchored steps for late registrants (`compress`);
-//! 3. consent, pending branches, `past`, `after_event_start`;
-//! 4. quiet hours deferral in the recipient's zone (`quiet_hours`);
-//! 5. `min_gap` between flexible sends and kept sends per channel (`min_gap`).
+//! - rule 1, nominal time per step (`nominal`);
+//! - rule 4, compression of flexible event-anchored steps (`compress`);
+//! - rules 7 and 8, consent first, then pending post-event branches;
+//! - rules 3 and 2, `past`, then `after_event_start` (`decide_time`);
+//! - rule 5, quiet-hours deferral in the recipient's zone (`quiet_hours`);
+//! - rule 6, `min_gap` between flexible and kept sends per channel (`min_gap`).
 //!
 //! The planner is pure and allocation-light: it is called on every
 //! enrollment, reschedule and timer firing.
@@ -51,7 +53,7 @@ impl FromStr for Branch {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "attended" => Ok(Branch::Attended),
-            "no_show" | "no-show" => Ok(Branch::NoShow),
+            "no_show" => Ok(Branch::NoShow),
             _ => Err(format!(
                 "unknown branch {s:?}: expected attended or no_show"
             )),
