@@ -1,0 +1,167 @@
+//! The single-table key design: every item's partition and sort key, in one
+//! place. All keys are tenant-scoped except API keys and webhook dedup
+//! records, which are looked up before the tenant is known. Ids used in keys
+//! never contain `#` (we generate them; step ids cannot hold it).
+
+use crate::ports::Key;
+use jiff::Timestamp;
+use myx_core::Channel;
+use sha2::{Digest, Sha256};
+
+pub fn tenant(t: &str) -> Key {
+    Key::new(format!("TENANT#{t}"), "META")
+}
+
+/// API keys are stored only as their SHA-256.
+pub fn api_key(key_sha256: &str) -> Key {
+    Key::new(format!("APIKEY#{key_sha256}"), "META")
+}
+
+pub fn event(t: &str, e: &str) -> Key {
+    Key::new(event_pk(t, e), "META")
+}
+
+/// The event partition holds the event and its registrations.
+pub fn event_pk(t: &str, e: &str) -> String {
+    format!("T#{t}#EVENT#{e}")
+}
+
+pub fn registration(t: &str, e: &str, c: &str) -> Key {
+    Key::new(event_pk(t, e), format!("{REGISTRATION_PREFIX}{c}"))
+}
+
+pub const REGISTRATION_PREFIX: &str = "REG#";
+
+/// Events of a tenant are listed through GSI1.
+pub fn events_index(t: &str) -> String {
+    format!("T#{t}#EVENTS")
+}
+
+pub fn contact(t: &str, c: &str) -> Key {
+    Key::new(contact_pk(t, c), "PROFILE")
+}
+
+pub fn contact_pk(t: &str, c: &str) -> String {
+    format!("T#{t}#CONTACT#{c}")
+}
+
+pub fn contact_by_email(t: &str, email_sha256: &str) -> Key {
+    Key::new(format!("T#{t}#EMAIL#{email_sha256}"), "CONTACT")
+}
+
+pub fn contact_by_phone(t: &str, phone_sha256: &str) -> Key {
+    Key::new(format!("T#{t}#PHONE#{phone_sha256}"), "CONTACT")
+}
+
+pub fn consent(t: &str, c: &str, channel: Channel, at: Timestamp, seq: &str) -> Key {
+    Key::new(contact_pk(t, c), format!("CONSENT#{channel}#{at}#{seq}"))
+}
+
+/// Per-enrollment partition: the enrollment record, its step states and timeline.
+pub fn enrollment_pk(t: &str, e: &str, c: &str) -> String {
+    format!("T#{t}#ENR#{e}#{c}")
+}
+
+pub fn enrollment(t: &str, e: &str, c: &str) -> Key {
+    Key::new(enrollment_pk(t, e, c), "META")
+}
+
+/// Claimed before a provider is called, so a step is sent at most once.
+pub fn step_state(t: &str, e: &str, c: &str, step: &str, channel: Channel) -> Key {
+    Key::new(enrollment_pk(t, e, c), format!("STEP#{step}#{channel}"))
+}
+
+pub fn timeline_entry(t: &str, e: &str, c: &str, at: Timestamp, seq: &str) -> Key {
+    Key::new(
+        enrollment_pk(t, e, c),
+        format!("{TIMELINE_PREFIX}{at}#{seq}"),
+    )
+}
+
+pub const TIMELINE_PREFIX: &str = "TL#";
+
+/// Enrollment ids map to (event, contact) for the timeline route.
+pub fn enrollment_by_id(t: &str, enrollment_id: &str) -> Key {
+    Key::new(format!("T#{t}#ENRID#{enrollment_id}"), "META")
+}
+
+pub fn message(t: &str, c: &str, at: Timestamp, id: &str) -> Key {
+    Key::new(contact_pk(t, c), format!("MSG#{at}#{id}"))
+}
+
+/// GSI1 key to find a message by the provider's id (webhooks).
+pub fn message_by_provider_id(provider: &str, provider_id: &str) -> Key {
+    Key::new(format!("PMID#{provider}#{provider_id}"), "MSG")
+}
+
+pub fn funnel_version(t: &str, f: &str, version: u64) -> Key {
+    Key::new(funnel_pk(t, f), format!("V#{version:06}"))
+}
+
+pub fn funnel_pk(t: &str, f: &str) -> String {
+    format!("T#{t}#FUNNEL#{f}")
+}
+
+pub fn suppression(t: &str, channel: Channel, address_sha256: &str) -> Key {
+    Key::new(format!("T#{t}#SUPPRESS#{channel}#{address_sha256}"), "META")
+}
+
+pub fn idempotency(t: &str, idempotency_key_sha256: &str) -> Key {
+    Key::new(format!("T#{t}#IDEM#{idempotency_key_sha256}"), "META")
+}
+
+pub fn webhook_dedup(provider: &str, event_id: &str) -> Key {
+    Key::new(format!("WH#{provider}#{event_id}"), "META")
+}
+
+pub fn audit(t: &str, at: Timestamp, id: &str) -> Key {
+    let day = at.strftime("%Y-%m-%d");
+    Key::new(format!("T#{t}#AUDIT#{day}"), format!("{at}#{id}"))
+}
+
+/// Sends per contact, channel and UTC day, for the daily cap.
+pub fn daily_count(t: &str, c: &str, channel: Channel, day: &str) -> Key {
+    Key::new(contact_pk(t, c), format!("COUNT#{channel}#{day}"))
+}
+
+/// Lowercase hex SHA-256, used for every hashed key part.
+pub fn sha256_hex(input: &str) -> String {
+    let digest = Sha256::digest(input.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Emails compare trimmed and case-insensitively.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_documented_design() {
+        assert_eq!(event("t1", "e1"), Key::new("T#t1#EVENT#e1", "META"));
+        assert_eq!(registration("t1", "e1", "c1").sk, "REG#c1");
+        assert_eq!(
+            step_state("t", "e", "c", "welcome", Channel::Sms).sk,
+            "STEP#welcome#sms"
+        );
+        assert_eq!(funnel_version("t", "f", 42).sk, "V#000042");
+        let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        assert_eq!(audit("t", at, "x").pk, "T#t#AUDIT#2026-12-01");
+    }
+
+    #[test]
+    fn emails_normalise_and_hash_stably() {
+        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

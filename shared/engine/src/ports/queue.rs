@@ -1,0 +1,46 @@
+//! The work queue: at-least-once delivery of small pointer messages (SQS in
+//! AWS, an SQLite table locally). Consumers are adapter-specific; handlers
+//! must be idempotent.
+
+use super::PortError;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// A pointer to work. Never carries message content or personal data: the
+/// worker re-reads current state when it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WorkMessage {
+    /// An event-anchored step is due: fan out to every registration of the event.
+    EventStep {
+        tenant: String,
+        event: String,
+        step: String,
+        /// The event's schedule version when the timer was set; a stale timer does nothing.
+        schedule_version: u64,
+    },
+    /// One contact's step is due.
+    ContactStep {
+        tenant: String,
+        event: String,
+        contact: String,
+        step: String,
+        schedule_version: u64,
+    },
+    /// Post-event branches start for one contact.
+    PostEvent {
+        tenant: String,
+        event: String,
+        contact: String,
+    },
+}
+
+#[async_trait]
+pub trait WorkQueue: Send + Sync {
+    /// Enqueue messages, visible after `delay_seconds` (at most 900, as SQS).
+    async fn enqueue(
+        &self,
+        messages: Vec<WorkMessage>,
+        delay_seconds: u32,
+    ) -> Result<(), PortError>;
+}

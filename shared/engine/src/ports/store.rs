@@ -1,0 +1,165 @@
+//! The table store: one DynamoDB-shaped table (partition key, sort key, one
+//! global secondary index, TTL attribute), implemented on SQLite locally and
+//! on DynamoDB in AWS. Access patterns are written once against this trait.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+}
+
+/// One item. `data` is a JSON object holding the entity's attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub key: Key,
+    /// GSI1 partition and sort key, when the item is indexed.
+    pub gsi1: Option<Key>,
+    /// TTL: after this instant the item may disappear (and reads must treat
+    /// it as absent: DynamoDB deletes expired items only eventually).
+    pub expires_at: Option<Timestamp>,
+    /// Optimistic-concurrency counter, compared by [`Condition::VersionIs`].
+    pub version: u64,
+    pub data: Value,
+}
+
+impl Item {
+    pub fn new(key: Key, data: Value) -> Self {
+        Item {
+            key,
+            gsi1: None,
+            expires_at: None,
+            version: 1,
+            data,
+        }
+    }
+
+    pub fn with_gsi1(mut self, gsi1: Key) -> Self {
+        self.gsi1 = Some(gsi1);
+        self
+    }
+
+    pub fn expiring_at(mut self, at: Timestamp) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// A write's precondition, checked atomically with the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    None,
+    /// No item with this key exists.
+    NotExists,
+    /// No item exists, or the one there expired at or before the instant.
+    NotExistsOrExpired(Timestamp),
+    /// An item with this key exists.
+    Exists,
+    /// The existing item has exactly this version.
+    VersionIs(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
+    /// Only checks a condition (DynamoDB `ConditionCheck`).
+    Check {
+        key: Key,
+        condition: Condition,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueryOptions {
+    /// Sort keys must begin with this (empty: all).
+    pub sk_prefix: String,
+    /// Continue after this sort key (the previous page's cursor).
+    pub after: Option<String>,
+    pub limit: usize,
+    pub descending: bool,
+}
+
+impl QueryOptions {
+    pub fn prefix(prefix: impl Into<String>) -> Self {
+        QueryOptions {
+            sk_prefix: prefix.into(),
+            after: None,
+            limit: 100,
+            descending: false,
+        }
+    }
+
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    pub fn after(mut self, cursor: Option<String>) -> Self {
+        self.after = cursor;
+        self
+    }
+
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// Pass as `after` to get the next page; `None` when there is no more.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("condition failed for {0:?}")]
+    ConditionFailed(Key),
+    /// A transaction was cancelled because operation `index` failed its condition.
+    #[error("transaction cancelled: operation {index} ({key:?}) failed its condition")]
+    TransactionCancelled { index: usize, key: Key },
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait TableStore: Send + Sync {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
+    /// Items of one partition, in sort-key order.
+    async fn query(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError>;
+    /// Items by GSI1 partition, in GSI1 sort-key order (`after` is a GSI1 sort key).
+    async fn query_gsi1(&self, gsi1_pk: &str, options: &QueryOptions) -> Result<Page, StoreError>;
+    /// All operations or none (at most 100, as DynamoDB; one key at most once).
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
+}
+
+/// Most operations one transaction may hold (DynamoDB's limit).
+pub const MAX_TRANSACTION_OPS: usize = 100;
