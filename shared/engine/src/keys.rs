@@ -98,6 +98,11 @@ pub fn funnel_version(t: &str, f: &str, version: u64) -> Key {
     Key::new(funnel_pk(t, f), format!("V#{version:06}"))
 }
 
+/// The funnel's latest-version pointer.
+pub fn funnel_head(t: &str, f: &str) -> Key {
+    Key::new(funnel_pk(t, f), "HEAD")
+}
+
 pub fn funnel_pk(t: &str, f: &str) -> String {
     format!("T#{t}#FUNNEL#{f}")
 }

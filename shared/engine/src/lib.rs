@@ -3,7 +3,17 @@
 //! functions, the local server and the simulator compose the same handlers
 //! with different adapters.
 
+pub mod engine;
+pub mod enroll;
+pub mod events;
+pub mod funnels;
 pub mod keys;
+pub mod links;
 pub mod ports;
+pub mod records;
+pub mod request;
+pub mod scheduling;
+pub mod timeline;
 
+pub use engine::{Engine, EngineConfig, EngineError, FieldError};
 pub use ports::*;

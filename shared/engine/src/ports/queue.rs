@@ -19,12 +19,13 @@ pub enum WorkMessage {
         /// The event's schedule version when the timer was set; a stale timer does nothing.
         schedule_version: u64,
     },
-    /// One contact's step is due.
+    /// One contact's step is due on one channel.
     ContactStep {
         tenant: String,
         event: String,
         contact: String,
         step: String,
+        channel: myx_core::Channel,
         schedule_version: u64,
     },
     /// Post-event branches start for one contact.

@@ -1,0 +1,90 @@
+//! The enrollment timeline: every decision, with its reason, in time order.
+
+use crate::engine::{Engine, EngineError};
+use crate::keys;
+use crate::ports::{Condition, Item, QueryOptions, WriteOp};
+use crate::records::{from_data, to_data, TimelineEntry, TimelineKind};
+use myx_core::planner::Status;
+use myx_core::PlannedSend;
+
+/// A write op appending `entry` to the timeline of (event, contact).
+pub fn append_op(
+    engine: &Engine,
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    entry: &TimelineEntry,
+) -> WriteOp {
+    let seq = engine.ids.new_id("tl");
+    WriteOp::Put {
+        item: Item::new(
+            keys::timeline_entry(tenant, event, contact, entry.at, &seq),
+            to_data(entry),
+        ),
+        condition: Condition::NotExists,
+    }
+}
+
+pub async fn append(
+    engine: &Engine,
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    entry: TimelineEntry,
+) -> Result<(), EngineError> {
+    let op = append_op(engine, tenant, event, contact, &entry);
+    engine.store.transact(vec![op]).await?;
+    Ok(())
+}
+
+/// The timeline entry for one planned send.
+pub fn planned_entry(at: jiff::Timestamp, send: &PlannedSend<'_>) -> TimelineEntry {
+    let kind = match send.status {
+        Status::Skipped => TimelineKind::Skipped,
+        Status::Scheduled | Status::Conditional | Status::Pending => TimelineKind::Planned,
+    };
+    let reason = match (send.status, send.reason) {
+        (_, Some(r)) => Some(r.as_str().to_string()),
+        (Status::Conditional, _) => Some("conditional: decided at send time".to_string()),
+        (Status::Pending, _) => Some("pending: waits for attendance".to_string()),
+        _ => None,
+    };
+    TimelineEntry {
+        at,
+        kind,
+        step: Some(send.step.id.clone()),
+        channel: Some(send.channel),
+        send_at: send.send_at,
+        reason,
+    }
+}
+
+/// The whole timeline of (event, contact), oldest first.
+pub async fn read(
+    engine: &Engine,
+    tenant: &str,
+    event: &str,
+    contact: &str,
+) -> Result<Vec<TimelineEntry>, EngineError> {
+    let pk = keys::enrollment_pk(tenant, event, contact);
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = engine
+            .store
+            .query(
+                &pk,
+                &QueryOptions::prefix(keys::TIMELINE_PREFIX)
+                    .limit(500)
+                    .after(after),
+            )
+            .await?;
+        for item in &page.items {
+            out.push(from_data::<TimelineEntry>(item)?);
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
