@@ -4,7 +4,7 @@
 use crate::engine::{Engine, EngineError};
 use crate::funnels;
 use crate::keys;
-use crate::ports::{Condition, Item, Key, QueryOptions};
+use crate::ports::{Condition, Item, Key, QueryOptions, WriteOp};
 use crate::records::{from_data, to_data, EventRecord, EventStatus, Platform};
 use crate::request::Fields;
 use crate::scheduling;
@@ -147,8 +147,37 @@ pub async fn create_event(
         format!("{}#{}", event.starts_at, event.id),
     ));
     scheduling::schedule_event_timers(engine, tenant, &event, &funnel).await?;
-    engine.store.put(item, Condition::NotExists).await?;
+    engine
+        .store
+        .transact(vec![
+            WriteOp::Put {
+                item,
+                condition: Condition::NotExists,
+            },
+            WriteOp::Put {
+                item: Item::new(
+                    keys::event_ref(&event.id),
+                    serde_json::json!({"tenantId": tenant}),
+                ),
+                condition: Condition::NotExists,
+            },
+        ])
+        .await?;
     Ok(event)
+}
+
+/// The tenant that owns a (globally unique) event id, or 404.
+pub async fn tenant_of_event(engine: &Engine, event_id: &str) -> Result<String, EngineError> {
+    let item = engine
+        .store
+        .get(&keys::event_ref(event_id))
+        .await?
+        .ok_or_else(|| EngineError::NotFound(format!("event {event_id}")))?;
+    item.data
+        .get("tenantId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| EngineError::Internal(format!("event reference {event_id} has no tenant")))
 }
 
 /// The event, or 404.

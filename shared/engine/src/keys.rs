@@ -17,6 +17,12 @@ pub fn api_key(key_sha256: &str) -> Key {
     Key::new(format!("APIKEY#{key_sha256}"), "META")
 }
 
+/// Event ids are globally unique: public routes (forms, calendar links)
+/// carry only the event id and find the tenant through this item.
+pub fn event_ref(e: &str) -> Key {
+    Key::new(format!("EVENTREF#{e}"), "META")
+}
+
 pub fn event(t: &str, e: &str) -> Key {
     Key::new(event_pk(t, e), "META")
 }

@@ -13,6 +13,7 @@ pub mod ports;
 pub mod records;
 pub mod request;
 pub mod scheduling;
+pub mod tenants;
 pub mod timeline;
 
 pub use engine::{Engine, EngineConfig, EngineError, FieldError};

@@ -88,3 +88,19 @@ pub async fn read(
         }
     }
 }
+
+/// (event id, contact id, entries) for an enrollment id, or 404.
+pub async fn for_enrollment(
+    engine: &Engine,
+    tenant: &str,
+    enrollment_id: &str,
+) -> Result<(String, String, Vec<TimelineEntry>), EngineError> {
+    let item = engine
+        .store
+        .get(&keys::enrollment_by_id(tenant, enrollment_id))
+        .await?
+        .ok_or_else(|| EngineError::NotFound(format!("enrollment {enrollment_id}")))?;
+    let r: crate::records::EnrollmentRef = from_data(&item)?;
+    let entries = read(engine, tenant, &r.event_id, &r.contact_id).await?;
+    Ok((r.event_id, r.contact_id, entries))
+}

@@ -1,0 +1,10 @@
+//! Myxelium's HTTP API: the same routes API Gateway serves, as one axum
+//! router over the engine's handlers.
+
+mod auth;
+mod problem;
+mod rate_limit;
+mod routes;
+
+pub use rate_limit::RateLimit;
+pub use routes::{router, ApiState};

@@ -1,0 +1,85 @@
+//! The route table and the plumbing every route shares.
+
+mod enrollments;
+mod events;
+mod funnels;
+
+use crate::problem::Problem;
+use crate::rate_limit::RateLimit;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use myx_engine::Engine;
+use serde_json::{json, Value};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub engine: Engine,
+    /// Public routes' per-address limit; `None` disables it (benchmarks).
+    pub rate_limit: Option<RateLimit>,
+}
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/enrollments", post(enrollments::create))
+        .route("/v1/enrollments/{id}/timeline", get(enrollments::timeline))
+        .route("/v1/funnels/{id}", put(funnels::put))
+        .route("/v1/events", post(events::create).get(events::list))
+        .route("/v1/events/{id}", get(events::get))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "no such route")
+}
+
+/// The client's address as the server saw it (not from spoofable headers).
+fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Reads the body, refusing anything over [`MAX_BODY_BYTES`] with 413.
+async fn read_body(body: Body) -> Result<Bytes, Problem> {
+    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    })
+}
+
+/// Parses a JSON object body, or a 400/415 problem.
+fn json_body(parts: &Parts, bytes: &Bytes) -> Result<Value, Problem> {
+    if let Some(ct) = parts.headers.get(axum::http::header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("");
+        if !ct.starts_with("application/json") && !ct.contains("+json") {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as application/json",
+            ));
+        }
+    }
+    serde_json::from_slice::<Value>(bytes).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
