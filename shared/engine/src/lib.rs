@@ -8,6 +8,7 @@ pub mod enroll;
 pub mod events;
 pub mod funnels;
 pub mod keys;
+pub mod lifecycle;
 pub mod links;
 pub mod ports;
 pub mod records;

@@ -12,7 +12,7 @@ pub mod timers;
 pub use clock::{Clock, SystemClock};
 pub use conferencing::{Conferencing, ConferencingError, NoConferencing, Registrant};
 pub use ids::{IdGenerator, UuidV7Ids};
-pub use queue::{WorkMessage, WorkQueue};
+pub use queue::{Notice, WorkMessage, WorkQueue};
 pub use senders::{EmailSender, OutgoingEmail, OutgoingSms, SendError, Sent, SmsSender};
 pub use store::{Condition, Item, Key, Page, QueryOptions, StoreError, TableStore, WriteOp};
 pub use timers::{TimerSpec, Timers};

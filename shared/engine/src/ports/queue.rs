@@ -34,6 +34,19 @@ pub enum WorkMessage {
         event: String,
         contact: String,
     },
+    /// A one-off notice outside the funnel (e.g. the event was cancelled).
+    Notice {
+        tenant: String,
+        event: String,
+        contact: String,
+        notice: Notice,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    Cancellation,
 }
 
 #[async_trait]

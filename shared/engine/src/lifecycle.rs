@@ -1,0 +1,341 @@
+//! Admin: what happens to an event after it is created. Reschedule
+//! (re-plan everyone; nothing already sent is sent again, because step
+//! claims persist), record attendance, complete (post-event branches start),
+//! cancel (pending sends stop; registrants get the cancellation notice).
+
+use crate::engine::{Engine, EngineError};
+use crate::events::get_event;
+use crate::keys::{self, normalize_email, sha256_hex};
+use crate::ports::{Condition, Item, Key, QueryOptions, WorkMessage, WriteOp};
+use crate::records::*;
+use crate::request::Fields;
+use crate::{funnels, scheduling, timeline};
+use jiff::tz::TimeZone;
+use myx_core::{plan, EventWindow, Registration};
+use serde_json::Value;
+
+/// Writes the event back if nobody changed it meanwhile.
+async fn save_event(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    read_version: u64,
+) -> Result<(), EngineError> {
+    let mut item = Item::new(keys::event(tenant, &event.id), to_data(event)).with_gsi1(Key::new(
+        keys::events_index(tenant),
+        format!("{}#{}", event.starts_at, event.id),
+    ));
+    item.version = read_version + 1;
+    engine
+        .store
+        .put(item, Condition::VersionIs(read_version))
+        .await
+        .map_err(|e| match e {
+            crate::ports::StoreError::ConditionFailed(_) => {
+                EngineError::Unavailable("the event changed at the same moment; retry".into())
+            }
+            other => other.into(),
+        })
+}
+
+/// Calls `f` for every registration of the event, a page at a time.
+async fn for_each_registration<F, Fut>(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    mut f: F,
+) -> Result<usize, EngineError>
+where
+    F: FnMut(RegistrationRecord) -> Fut,
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
+    let pk = keys::event_pk(tenant, event_id);
+    let mut after = None;
+    let mut n = 0;
+    loop {
+        let page = engine
+            .store
+            .query(
+                &pk,
+                &QueryOptions::prefix(keys::REGISTRATION_PREFIX)
+                    .limit(100)
+                    .after(after),
+            )
+            .await?;
+        for item in &page.items {
+            f(from_data(item)?).await?;
+            n += 1;
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(n),
+        }
+    }
+}
+
+fn require_scheduled(event: &EventRecord) -> Result<(), EngineError> {
+    match event.status {
+        EventStatus::Scheduled => Ok(()),
+        EventStatus::Cancelled => Err(EngineError::Unprocessable(
+            "the event has been cancelled".into(),
+        )),
+        EventStatus::Completed => Err(EngineError::Unprocessable(
+            "the event has already completed".into(),
+        )),
+    }
+}
+
+/// `PATCH /v1/events/{id}` with `startsAt` / `endsAt`.
+pub async fn reschedule(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    body: &Value,
+) -> Result<EventRecord, EngineError> {
+    let mut f = Fields::of(body).map_err(|e| EngineError::Validation(vec![e]))?;
+    f.reject_unknown(&["startsAt", "endsAt"]);
+    let starts = f.opt_time("startsAt");
+    let ends = f.opt_time("endsAt");
+    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
+    require_scheduled(&event)?;
+    let new_start = starts.unwrap_or(event.starts_at);
+    let new_end = ends.unwrap_or(event.ends_at);
+    if starts.is_none() && ends.is_none() {
+        f.error("startsAt", "give startsAt, endsAt or both");
+    }
+    if new_end <= new_start {
+        f.error("endsAt", "must be after startsAt");
+    }
+    if new_end <= engine.clock.now() {
+        f.error("endsAt", "is in the past");
+    }
+    f.into_result(()).map_err(EngineError::Validation)?;
+    event.starts_at = new_start;
+    event.ends_at = new_end;
+    event.schedule_version += 1;
+    save_event(engine, tenant, &event, read_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    scheduling::schedule_event_timers(engine, tenant, &event, &funnel).await?;
+    let now = engine.clock.now();
+    let window = EventWindow {
+        start: event.starts_at,
+        end: event.ends_at,
+    };
+    for_each_registration(engine, tenant, event_id, |reg| {
+        let event = &event;
+        let funnel = &funnel;
+        async move {
+            let Ok(tz) = TimeZone::get(&reg.timezone) else {
+                return Ok(());
+            };
+            let registration = Registration {
+                at: reg.registered_at,
+                timezone: tz,
+                channels: reg.consent.channels(),
+                contact_id: Some(&reg.contact_id),
+            };
+            let p = plan(funnel, window, &registration, None)
+                .map_err(|e| EngineError::Internal(e.to_string()))?;
+            scheduling::schedule_contact_sends(engine, tenant, event, &reg.contact_id, &p.sends)
+                .await?;
+            let mut ops: Vec<WriteOp> = p
+                .sends
+                .iter()
+                .map(|s| {
+                    let mut entry = timeline::planned_entry(now, s);
+                    entry.reason = Some(match entry.reason {
+                        Some(r) => format!("rescheduled: {r}"),
+                        None => "rescheduled".into(),
+                    });
+                    timeline::append_op(engine, tenant, &event.id, &reg.contact_id, &entry)
+                })
+                .collect();
+            while !ops.is_empty() {
+                let rest = ops.split_off(ops.len().min(50));
+                engine
+                    .store
+                    .transact(std::mem::replace(&mut ops, rest))
+                    .await?;
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(event)
+}
+
+/// `POST /v1/events/{id}/attendance` with `{"emails": [...]}`: marks those
+/// registrants as attended. Returns how many were matched.
+pub async fn record_attendance(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    body: &Value,
+) -> Result<Value, EngineError> {
+    let emails = body
+        .get("emails")
+        .and_then(Value::as_array)
+        .ok_or_else(|| EngineError::field("emails", "must be a list of email addresses"))?;
+    if emails.len() > 10_000 {
+        return Err(EngineError::field("emails", "at most 10000 per request"));
+    }
+    let (event, _) = get_event(engine, tenant, event_id).await?;
+    if event.status == EventStatus::Cancelled {
+        return Err(EngineError::Unprocessable(
+            "the event has been cancelled".into(),
+        ));
+    }
+    let (mut matched, mut unknown) = (0u64, 0u64);
+    for e in emails {
+        let Some(email) = e.as_str() else {
+            return Err(EngineError::field("emails", "every entry must be a string"));
+        };
+        if mark_attended(engine, tenant, event_id, &normalize_email(email)).await? {
+            matched += 1;
+        } else {
+            unknown += 1;
+        }
+    }
+    Ok(serde_json::json!({"matched": matched, "unknown": unknown}))
+}
+
+/// Marks one registrant (by normalised email) attended; false if not registered.
+pub async fn mark_attended(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    email: &str,
+) -> Result<bool, EngineError> {
+    let Some(idx) = engine
+        .store
+        .get(&keys::contact_by_email(tenant, &sha256_hex(email)))
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(contact_id) = idx.data.get("contactId").and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    let key = keys::registration(tenant, event_id, contact_id);
+    let Some(item) = engine.store.get(&key).await? else {
+        return Ok(false);
+    };
+    let mut reg: RegistrationRecord = from_data(&item)?;
+    if reg.attendance == Attendance::Attended {
+        return Ok(true);
+    }
+    reg.attendance = Attendance::Attended;
+    let mut next = Item::new(key, to_data(&reg));
+    next.version = item.version + 1;
+    let entry = TimelineEntry {
+        at: engine.clock.now(),
+        kind: TimelineKind::Attendance,
+        step: None,
+        channel: None,
+        send_at: None,
+        reason: Some("attended".into()),
+    };
+    engine
+        .store
+        .transact(vec![
+            WriteOp::Put {
+                item: next,
+                condition: Condition::VersionIs(item.version),
+            },
+            timeline::append_op(engine, tenant, event_id, contact_id, &entry),
+        ])
+        .await?;
+    Ok(true)
+}
+
+/// `POST /v1/events/{id}/complete`: everyone not marked attended is a
+/// no-show; each registrant's post-event branch starts.
+pub async fn complete(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+) -> Result<EventRecord, EngineError> {
+    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
+    require_scheduled(&event)?;
+    event.status = EventStatus::Completed;
+    save_event(engine, tenant, &event, read_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    scheduling::cancel_event_timers(engine, tenant, event_id, &funnel).await?;
+    for_each_registration(engine, tenant, event_id, |reg| async move {
+        if reg.attendance == Attendance::Unknown {
+            let key = keys::registration(tenant, event_id, &reg.contact_id);
+            let mut updated = reg.clone();
+            updated.attendance = Attendance::NoShow;
+            engine
+                .store
+                .put(Item::new(key, to_data(&updated)), Condition::Exists)
+                .await?;
+        }
+        let message = WorkMessage::PostEvent {
+            tenant: tenant.to_string(),
+            event: event_id.to_string(),
+            contact: reg.contact_id.clone(),
+        };
+        engine.queue.enqueue(vec![message], 0).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(event)
+}
+
+/// `POST /v1/events/{id}/cancel`: stops every pending send and queues the
+/// cancellation notice for each registrant.
+pub async fn cancel(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+) -> Result<EventRecord, EngineError> {
+    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
+    require_scheduled(&event)?;
+    event.status = EventStatus::Cancelled;
+    save_event(engine, tenant, &event, read_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    scheduling::cancel_event_timers(engine, tenant, event_id, &funnel).await?;
+    let now = engine.clock.now();
+    for_each_registration(engine, tenant, event_id, |reg| {
+        let funnel = &funnel;
+        async move {
+            scheduling::cancel_contact_timers(
+                engine,
+                tenant,
+                event_id,
+                &reg.contact_id,
+                funnel,
+                None,
+            )
+            .await?;
+            let entry = TimelineEntry {
+                at: now,
+                kind: TimelineKind::Cancelled,
+                step: None,
+                channel: None,
+                send_at: None,
+                reason: Some("event_cancelled: pending sends cancelled".into()),
+            };
+            timeline::append(engine, tenant, event_id, &reg.contact_id, entry).await?;
+            engine
+                .queue
+                .enqueue(
+                    vec![WorkMessage::Notice {
+                        tenant: tenant.to_string(),
+                        event: event_id.to_string(),
+                        contact: reg.contact_id.clone(),
+                        notice: crate::ports::Notice::Cancellation,
+                    }],
+                    0,
+                )
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(event)
+}
