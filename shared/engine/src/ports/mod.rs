@@ -9,7 +9,7 @@ pub mod senders;
 pub mod store;
 pub mod timers;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use conferencing::{Conferencing, ConferencingError, NoConferencing, Registrant};
 pub use ids::{IdGenerator, UuidV7Ids};
 pub use queue::{Notice, WorkMessage, WorkQueue};

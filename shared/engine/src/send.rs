@@ -1,0 +1,453 @@
+//! The send pipeline: what runs when a timer fires or a queue message
+//! arrives. Whatever the plan said, every rule is checked again at send time:
+//! event still on, schedule current, consent, suppression, quiet hours in the
+//! contact's zone, nothing pre-event at or after the start, the condition,
+//! the daily cap. Then the send is claimed with a conditional write, so a
+//! repeated delivery sends nothing twice.
+//!
+//! Effects happen at most once: the claim is written before the provider is
+//! called. If the process dies between the provider call and recording the
+//! result, the claim stays `claimed`, a redelivery sees it and stops, and the
+//! timeline shows the attempt. For marketing messages a rare lost message is
+//! better than a duplicate. A transient provider error releases the claim so
+//! the queue's retry (1 min, 5 min, 30 min) can try again.
+
+use crate::engine::{Engine, EngineError};
+use crate::events::get_event;
+use crate::keys::{self, sha256_hex};
+use crate::outgoing::{self, Outgoing};
+use crate::ports::{Condition as StoreCondition, Item, QueryOptions, SendError, StoreError, WorkMessage, WriteOp};
+use crate::records::*;
+use crate::scheduling::{self, covered_by_event_timer};
+use crate::{funnels, timeline};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use myx_core::funnel::{Condition, Phase};
+use myx_core::planner::quiet_hours;
+use myx_core::planner::Status;
+use myx_core::{plan, Branch, Channel, EventWindow, Registration};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// How a work message ended, for the queue consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (sent, skipped, deferred or nothing to do): delete the message.
+    Done,
+    /// Retry later; the queue applies its backoff and dead-letters at the end.
+    Retry(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Claimed,
+    Sent,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepState {
+    pub status: StepStatus,
+    pub claimed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Engagement, filled by provider webhooks; read by `if: {opened: ..}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clicked_at: Option<Timestamp>,
+}
+
+/// Processes one work message. `final_attempt` tells a transient failure
+/// that no retry will follow, so it is recorded as failed.
+pub async fn process(engine: &Engine, message: &WorkMessage, final_attempt: bool) -> Result<Outcome, EngineError> {
+    match message {
+        WorkMessage::EventStep { tenant, event, step, schedule_version } => {
+            fan_out(engine, tenant, event, step, *schedule_version).await
+        }
+        WorkMessage::ContactStep { tenant, event, contact, step, channel, schedule_version } => {
+            contact_step(engine, tenant, event, contact, step, *channel, *schedule_version, final_attempt).await
+        }
+        WorkMessage::PostEvent { tenant, event, contact } => post_event(engine, tenant, event, contact).await,
+    }
+}
+
+/// An event-level timer fired: queue the step for every registrant whose
+/// send is at the event-anchored time (the others have timers of their own).
+async fn fan_out(engine: &Engine, tenant: &str, event_id: &str, step_id: &str, version: u64) -> Result<Outcome, EngineError> {
+    let (event, _) = match get_event(engine, tenant, event_id).await {
+        Ok(e) => e,
+        Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
+        Err(e) => return Err(e),
+    };
+    if event.schedule_version != version || event.status != EventStatus::Scheduled {
+        tracing::info!(event = event_id, step = step_id, "stale or inactive event timer ignored");
+        return Ok(Outcome::Done);
+    }
+    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let pk = keys::event_pk(tenant, event_id);
+    let mut after = None;
+    loop {
+        let page = engine
+            .store
+            .query(&pk, &QueryOptions::prefix(keys::REGISTRATION_PREFIX).limit(100).after(after))
+            .await?;
+        let mut batch = Vec::new();
+        for item in &page.items {
+            let reg: RegistrationRecord = from_data(item)?;
+            let Ok(tz) = TimeZone::get(&reg.timezone) else { continue };
+            let registration = Registration { at: reg.registered_at, timezone: tz, channels: reg.consent.channels(), contact_id: Some(&reg.contact_id) };
+            let window = EventWindow { start: event.starts_at, end: event.ends_at };
+            let Ok(p) = plan(&funnel, window, &registration, None) else { continue };
+            for s in p.sends.iter().filter(|s| s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s)) {
+                batch.push(WorkMessage::ContactStep {
+                    tenant: tenant.to_string(),
+                    event: event_id.to_string(),
+                    contact: reg.contact_id.clone(),
+                    step: step_id.to_string(),
+                    channel: s.channel,
+                    schedule_version: version,
+                });
+            }
+        }
+        for chunk in batch.chunks(10) {
+            engine.queue.enqueue(chunk.to_vec(), 0).await?;
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(Outcome::Done),
+        }
+    }
+}
+
+/// Post-event branches start for one contact: plan with their attendance
+/// and set their timers.
+async fn post_event(engine: &Engine, tenant: &str, event_id: &str, contact_id: &str) -> Result<Outcome, EngineError> {
+    let (event, _) = get_event(engine, tenant, event_id).await?;
+    let Some(item) = engine.store.get(&keys::registration(tenant, event_id, contact_id)).await? else {
+        return Ok(Outcome::Done);
+    };
+    let reg: RegistrationRecord = from_data(&item)?;
+    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let branch = branch_of(&reg);
+    let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
+    let registration = Registration { at: reg.registered_at, timezone: tz, channels: reg.consent.channels(), contact_id: Some(contact_id) };
+    let window = EventWindow { start: event.starts_at, end: event.ends_at };
+    let p = plan(&funnel, window, &registration, Some(branch)).map_err(|e| EngineError::Internal(e.to_string()))?;
+    let post: Vec<_> = p.sends.into_iter().filter(|s| s.phase != Phase::PreEvent).collect();
+    let now = engine.clock.now();
+    let mut ops = Vec::new();
+    for s in &post {
+        ops.push(timeline::append_op(engine, tenant, event_id, contact_id, &timeline::planned_entry(now, s)));
+    }
+    scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post).await?;
+    for chunk in ops.chunks(50) {
+        engine.store.transact(chunk.to_vec()).await?;
+    }
+    Ok(Outcome::Done)
+}
+
+fn branch_of(reg: &RegistrationRecord) -> Branch {
+    match reg.attendance {
+        Attendance::Attended => Branch::Attended,
+        Attendance::NoShow | Attendance::Unknown => Branch::NoShow,
+    }
+}
+
+/// What the send-time checks decided.
+enum Decision {
+    Send,
+    Skip(String),
+    Later(Timestamp, String),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn contact_step(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    contact_id: &str,
+    step_id: &str,
+    channel: Channel,
+    version: u64,
+    final_attempt: bool,
+) -> Result<Outcome, EngineError> {
+    let now = engine.clock.now();
+    let (event, _) = match get_event(engine, tenant, event_id).await {
+        Ok(e) => e,
+        Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
+        Err(e) => return Err(e),
+    };
+    let Some(reg_item) = engine.store.get(&keys::registration(tenant, event_id, contact_id)).await? else {
+        return Ok(Outcome::Done);
+    };
+    let reg: RegistrationRecord = from_data(&reg_item)?;
+    let record = |kind, reason: String, send_at| TimelineEntry {
+        at: now,
+        kind,
+        step: Some(step_id.to_string()),
+        channel: Some(channel),
+        send_at,
+        reason: Some(reason),
+    };
+    if event.schedule_version != version {
+        // The event moved; the reschedule set new timers.
+        tracing::info!(event = event_id, step = step_id, "stale timer ignored");
+        return Ok(Outcome::Done);
+    }
+    if event.status == EventStatus::Cancelled {
+        timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Cancelled, "event_cancelled".into(), None)).await?;
+        return Ok(Outcome::Done);
+    }
+    let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
+    if engine.store.get(&state_key).await?.is_some() {
+        // Already claimed: a repeated timer or queue delivery.
+        return Ok(Outcome::Done);
+    }
+    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let Some(contact_item) = engine.store.get(&keys::contact(tenant, contact_id)).await? else {
+        return Ok(Outcome::Done);
+    };
+    let contact: ContactRecord = from_data(&contact_item)?;
+    let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
+
+    let decision = decide(engine, tenant, &event, &reg, &contact, &funnel, step_id, channel, &tz, now).await?;
+    match decision {
+        Decision::Skip(reason) => {
+            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Skipped, reason, None)).await?;
+            return Ok(Outcome::Done);
+        }
+        Decision::Later(at, reason) => {
+            let name = scheduling::contact_step_timer_name(tenant, event_id, contact_id, step_id, channel);
+            let message = WorkMessage::ContactStep {
+                tenant: tenant.into(),
+                event: event_id.into(),
+                contact: contact_id.into(),
+                step: step_id.into(),
+                channel,
+                schedule_version: version,
+            };
+            scheduling::dispatch(engine, name, at, message).await?;
+            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Deferred, reason, Some(at))).await?;
+            return Ok(Outcome::Done);
+        }
+        Decision::Send => {}
+    }
+
+    let tenant_record = crate::tenants::get_tenant(engine, tenant).await?;
+    let Some(step) = funnel.step(step_id) else { return Ok(Outcome::Done) };
+    let message_id = engine.ids.new_id("msg");
+    let first_sms = channel == Channel::Sms && !has_sent_sms(engine, tenant, contact_id).await?;
+    let outgoing = match outgoing::build(engine, &tenant_record, &event, &reg, &contact, &funnel, step, channel, &message_id, first_sms) {
+        Ok(o) => o,
+        Err(reason) => {
+            // A template that cannot render will not render on retry either.
+            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, reason, None)).await?;
+            return Ok(Outcome::Done);
+        }
+    };
+
+    // Claim, counting toward the daily cap in the same transaction.
+    let cap = funnel.defaults.daily_cap.get(&channel).copied();
+    let day = now.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string();
+    let count_key = keys::daily_count(tenant, contact_id, channel, &day);
+    let count_item = engine.store.get(&count_key).await?;
+    let count = count_item.as_ref().and_then(|i| i.data.get("count")).and_then(Value::as_u64).unwrap_or(0);
+    if cap.is_some_and(|c| count >= u64::from(c)) {
+        timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Skipped, "daily_cap".into(), None)).await?;
+        return Ok(Outcome::Done);
+    }
+    let claim = StepState {
+        status: StepStatus::Claimed,
+        claimed_at: now,
+        message_id: Some(message_id.clone()),
+        provider: None,
+        provider_id: None,
+        error: None,
+        opened_at: None,
+        clicked_at: None,
+    };
+    let mut count_next = Item::new(count_key, json!({"count": count + 1}))
+        .expiring_at(now.checked_add(jiff::SignedDuration::from_hours(72)).unwrap_or(now));
+    count_next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
+    let count_condition = match &count_item {
+        Some(i) => StoreCondition::VersionIs(i.version),
+        None => StoreCondition::NotExists,
+    };
+    match engine
+        .store
+        .transact(vec![
+            WriteOp::Put { item: Item::new(state_key.clone(), to_data(&claim)), condition: StoreCondition::NotExists },
+            WriteOp::Put { item: count_next, condition: count_condition },
+        ])
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::TransactionCancelled { index: 0, .. }) => return Ok(Outcome::Done),
+        Err(StoreError::TransactionCancelled { .. }) => return Ok(Outcome::Retry("daily count changed concurrently".into())),
+        Err(e) => return Err(e.into()),
+    }
+
+    let result = match &outgoing {
+        Outgoing::Email(email) => engine.email.send_email(email).await,
+        Outgoing::Sms(sms) => engine.sms.send_sms(sms).await,
+    };
+    match result {
+        Ok(sent) => {
+            let done = StepState { status: StepStatus::Sent, provider: Some(sent.provider.clone()), provider_id: Some(sent.provider_id.clone()), ..claim };
+            let msg_item = Item::new(
+                keys::message(tenant, contact_id, now, &message_id),
+                json!({
+                    "messageId": message_id, "eventId": event_id, "contactId": contact_id,
+                    "step": step_id, "channel": channel, "provider": sent.provider,
+                    "providerId": sent.provider_id, "status": "sent", "sentAt": now,
+                    "toHash": sha256_hex(outgoing.recipient()),
+                    "smsSegments": outgoing.sms_segments(),
+                }),
+            )
+            .with_gsi1(keys::message_by_provider_id(&sent.provider, &sent.provider_id));
+            let entry = record(TimelineKind::Sent, format!("via {}", sent.provider), Some(now));
+            engine
+                .store
+                .transact(vec![
+                    WriteOp::Put { item: Item::new(state_key, to_data(&done)), condition: StoreCondition::Exists },
+                    WriteOp::Put { item: msg_item, condition: StoreCondition::NotExists },
+                    timeline::append_op(engine, tenant, event_id, contact_id, &entry),
+                ])
+                .await?;
+            tracing::info!(tenant, event = event_id, contact = contact_id, step = step_id, %channel, provider = %sent.provider, "sent");
+            Ok(Outcome::Done)
+        }
+        Err(SendError::Permanent(why)) => {
+            let failed = StepState { status: StepStatus::Failed, error: Some(why.clone()), ..claim };
+            engine.store.put(Item::new(state_key, to_data(&failed)), StoreCondition::Exists).await?;
+            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, format!("permanent: {why}"), None)).await?;
+            Ok(Outcome::Done)
+        }
+        Err(SendError::Transient(why)) if final_attempt => {
+            let failed = StepState { status: StepStatus::Failed, error: Some(why.clone()), ..claim };
+            engine.store.put(Item::new(state_key, to_data(&failed)), StoreCondition::Exists).await?;
+            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, format!("gave up after retries: {why}"), None)).await?;
+            Ok(Outcome::Done)
+        }
+        Err(SendError::Transient(why)) => {
+            // Release the claim so the retry can send.
+            engine.store.delete(&state_key, StoreCondition::Exists).await?;
+            Ok(Outcome::Retry(why))
+        }
+    }
+}
+
+async fn has_sent_sms(engine: &Engine, tenant: &str, contact_id: &str) -> Result<bool, EngineError> {
+    let page = engine
+        .store
+        .query(&keys::contact_pk(tenant, contact_id), &QueryOptions::prefix("MSG#").limit(200).descending())
+        .await?;
+    Ok(page.items.iter().any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms")))
+}
+
+/// Every send-time rule, in order.
+#[allow(clippy::too_many_arguments)]
+async fn decide(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    reg: &RegistrationRecord,
+    contact: &ContactRecord,
+    funnel: &myx_core::Funnel,
+    step_id: &str,
+    channel: Channel,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<Decision, EngineError> {
+    let Some((phase, step)) = funnel.steps().find(|(_, s)| s.id == step_id) else {
+        return Ok(Decision::Skip("step_not_in_funnel".into()));
+    };
+    if !reg.consent.channels().contains(channel) {
+        return Ok(Decision::Skip("no_consent".into()));
+    }
+    let address = match channel {
+        Channel::Email => Some(crate::keys::normalize_email(&contact.email)),
+        Channel::Sms => contact.phone.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    let Some(address) = address else { return Ok(Decision::Skip("no_address".into())) };
+    if engine.store.get(&keys::suppression(tenant, channel, &sha256_hex(&address))).await?.is_some() {
+        return Ok(Decision::Skip("suppressed".into()));
+    }
+    let branch = match phase {
+        Phase::PreEvent => None,
+        Phase::PostEvent(b) => {
+            if b != branch_of(reg) || event.status != EventStatus::Completed {
+                return Ok(Decision::Skip("not_in_branch".into()));
+            }
+            Some(b)
+        }
+    };
+    if phase == Phase::PreEvent && now >= event.starts_at {
+        return Ok(Decision::Skip("after_event_start".into()));
+    }
+    // Re-plan with current state: the plan may have moved or dropped the send.
+    let registration = Registration { at: reg.registered_at, timezone: tz.clone(), channels: reg.consent.channels(), contact_id: Some(&reg.contact_id) };
+    let window = EventWindow { start: event.starts_at, end: event.ends_at };
+    let p = plan(funnel, window, &registration, branch).map_err(|e| EngineError::Internal(e.to_string()))?;
+    let Some(planned) = p.sends.iter().find(|s| s.step.id == step_id && s.channel == channel) else {
+        return Ok(Decision::Skip("not_planned".into()));
+    };
+    match (planned.status, planned.send_at) {
+        (Status::Skipped, _) => {
+            return Ok(Decision::Skip(planned.reason.map(|r| r.as_str()).unwrap_or("skipped").into()))
+        }
+        (_, Some(at)) if at > now => return Ok(Decision::Later(at, "rescheduled".into())),
+        _ => {}
+    }
+    let quiet = &funnel.defaults.quiet_hours;
+    if quiet.applies_to(channel) {
+        if let Some(end) = quiet_hours::defer(now, tz, quiet) {
+            if phase == Phase::PreEvent && end >= event.starts_at {
+                return Ok(Decision::Skip("quiet_hours".into()));
+            }
+            return Ok(Decision::Later(end, "quiet_hours".into()));
+        }
+    }
+    for (negate, cond) in [(false, &step.when), (true, &step.unless)] {
+        let Some(cond) = cond else { continue };
+        let holds = condition_holds(engine, tenant, &event.id, contact, cond).await?;
+        if holds == negate {
+            let which = if negate { "unless" } else { "if" };
+            return Ok(Decision::Skip(format!("condition_not_met ({which})")));
+        }
+    }
+    Ok(Decision::Send)
+}
+
+async fn condition_holds(engine: &Engine, tenant: &str, event_id: &str, contact: &ContactRecord, cond: &Condition) -> Result<bool, EngineError> {
+    let engaged = |state: Option<StepState>, opened: bool| {
+        state.is_some_and(|s| if opened { s.opened_at.is_some() || s.clicked_at.is_some() } else { s.clicked_at.is_some() })
+    };
+    Ok(match cond {
+        Condition::Attribute { name, equals } => contact.custom_fields.get(name) == Some(equals),
+        Condition::Opened(step) | Condition::Clicked(step) => {
+            let opened = matches!(cond, Condition::Opened(_));
+            let mut any = false;
+            for channel in Channel::ALL {
+                let key = keys::step_state(tenant, event_id, &contact.id, step, channel);
+                let state = match engine.store.get(&key).await? {
+                    Some(item) => from_data::<StepState>(&item).ok(),
+                    None => None,
+                };
+                any |= engaged(state, opened);
+            }
+            any
+        }
+    })
+}
