@@ -9,6 +9,7 @@ pub mod clock_time;
 pub mod duration;
 pub mod expectations;
 pub mod funnel;
+pub mod message;
 pub mod planner;
 pub mod template_vars;
 

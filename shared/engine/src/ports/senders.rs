@@ -3,36 +3,7 @@
 
 use async_trait::async_trait;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub filename: String,
-    pub content_type: String,
-    pub content: Vec<u8>,
-}
-
-/// A fully rendered email, ready for any provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingEmail {
-    pub from: String,
-    pub to: String,
-    pub subject: String,
-    pub html: String,
-    pub text: String,
-    /// Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post`.
-    pub headers: Vec<(String, String)>,
-    pub attachments: Vec<Attachment>,
-    /// Our message id, for correlating provider events.
-    pub message_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingSms {
-    pub from: String,
-    /// E.164.
-    pub to: String,
-    pub body: String,
-    pub message_id: String,
-}
+pub use myx_core::message::{Attachment, OutgoingEmail, OutgoingSms};
 
 /// What the provider said: which provider, and its id for the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
