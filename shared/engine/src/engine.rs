@@ -6,23 +6,23 @@ use crate::ports::*;
 use jiff::SignedDuration;
 use std::sync::Arc;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EngineConfig {
     /// Base URL that links (unsubscribe, calendar) are built on, without a trailing slash.
     pub public_url: String,
     /// HMAC key for unsubscribe tokens.
-    pub unsubscribe_key: Vec<u8>,
+    pub unsubscribe_key: myx_compose::UnsubscribeKey,
     /// How long an Idempotency-Key replays its first response.
     pub idempotency_ttl: SignedDuration,
     /// Sends due within this horizon go to the queue with a delay instead of a timer.
     pub queue_delay_horizon: SignedDuration,
 }
 
-impl Default for EngineConfig {
-    fn default() -> Self {
+impl EngineConfig {
+    pub fn new(public_url: &str, unsubscribe_key: myx_compose::UnsubscribeKey) -> Self {
         EngineConfig {
-            public_url: "http://127.0.0.1:3000".into(),
-            unsubscribe_key: Vec::new(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            unsubscribe_key,
             idempotency_ttl: SignedDuration::from_hours(24),
             queue_delay_horizon: SignedDuration::from_mins(15),
         }

@@ -10,10 +10,12 @@ pub mod funnels;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;
+pub mod outgoing;
 pub mod ports;
 pub mod records;
 pub mod request;
 pub mod scheduling;
+pub mod send;
 pub mod tenants;
 pub mod timeline;
 

@@ -16,7 +16,9 @@ use crate::engine::{Engine, EngineError};
 use crate::events::get_event;
 use crate::keys::{self, sha256_hex};
 use crate::outgoing::{self, Outgoing};
-use crate::ports::{Condition as StoreCondition, Item, QueryOptions, SendError, StoreError, WorkMessage, WriteOp};
+use crate::ports::{
+    Condition as StoreCondition, Item, QueryOptions, SendError, StoreError, WorkMessage, WriteOp,
+};
 use crate::records::*;
 use crate::scheduling::{self, covered_by_event_timer};
 use crate::{funnels, timeline};
@@ -68,46 +70,112 @@ pub struct StepState {
 
 /// Processes one work message. `final_attempt` tells a transient failure
 /// that no retry will follow, so it is recorded as failed.
-pub async fn process(engine: &Engine, message: &WorkMessage, final_attempt: bool) -> Result<Outcome, EngineError> {
+pub async fn process(
+    engine: &Engine,
+    message: &WorkMessage,
+    final_attempt: bool,
+) -> Result<Outcome, EngineError> {
     match message {
-        WorkMessage::EventStep { tenant, event, step, schedule_version } => {
-            fan_out(engine, tenant, event, step, *schedule_version).await
+        WorkMessage::EventStep {
+            tenant,
+            event,
+            step,
+            schedule_version,
+        } => fan_out(engine, tenant, event, step, *schedule_version).await,
+        WorkMessage::ContactStep {
+            tenant,
+            event,
+            contact,
+            step,
+            channel,
+            schedule_version,
+        } => {
+            contact_step(
+                engine,
+                tenant,
+                event,
+                contact,
+                step,
+                *channel,
+                *schedule_version,
+                final_attempt,
+            )
+            .await
         }
-        WorkMessage::ContactStep { tenant, event, contact, step, channel, schedule_version } => {
-            contact_step(engine, tenant, event, contact, step, *channel, *schedule_version, final_attempt).await
-        }
-        WorkMessage::PostEvent { tenant, event, contact } => post_event(engine, tenant, event, contact).await,
+        WorkMessage::PostEvent {
+            tenant,
+            event,
+            contact,
+        } => post_event(engine, tenant, event, contact).await,
+        WorkMessage::Notice {
+            tenant,
+            event,
+            contact,
+            notice,
+        } => send_notice(engine, tenant, event, contact, *notice, final_attempt).await,
     }
 }
 
 /// An event-level timer fired: queue the step for every registrant whose
 /// send is at the event-anchored time (the others have timers of their own).
-async fn fan_out(engine: &Engine, tenant: &str, event_id: &str, step_id: &str, version: u64) -> Result<Outcome, EngineError> {
+async fn fan_out(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    step_id: &str,
+    version: u64,
+) -> Result<Outcome, EngineError> {
     let (event, _) = match get_event(engine, tenant, event_id).await {
         Ok(e) => e,
         Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
         Err(e) => return Err(e),
     };
     if event.schedule_version != version || event.status != EventStatus::Scheduled {
-        tracing::info!(event = event_id, step = step_id, "stale or inactive event timer ignored");
+        tracing::info!(
+            event = event_id,
+            step = step_id,
+            "stale or inactive event timer ignored"
+        );
         return Ok(Outcome::Done);
     }
-    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let pk = keys::event_pk(tenant, event_id);
     let mut after = None;
     loop {
         let page = engine
             .store
-            .query(&pk, &QueryOptions::prefix(keys::REGISTRATION_PREFIX).limit(100).after(after))
+            .query(
+                &pk,
+                &QueryOptions::prefix(keys::REGISTRATION_PREFIX)
+                    .limit(100)
+                    .after(after),
+            )
             .await?;
         let mut batch = Vec::new();
         for item in &page.items {
             let reg: RegistrationRecord = from_data(item)?;
-            let Ok(tz) = TimeZone::get(&reg.timezone) else { continue };
-            let registration = Registration { at: reg.registered_at, timezone: tz, channels: reg.consent.channels(), contact_id: Some(&reg.contact_id) };
-            let window = EventWindow { start: event.starts_at, end: event.ends_at };
-            let Ok(p) = plan(&funnel, window, &registration, None) else { continue };
-            for s in p.sends.iter().filter(|s| s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s)) {
+            let Ok(tz) = TimeZone::get(&reg.timezone) else {
+                continue;
+            };
+            let registration = Registration {
+                at: reg.registered_at,
+                timezone: tz,
+                channels: reg.consent.channels(),
+                contact_id: Some(&reg.contact_id),
+            };
+            let window = EventWindow {
+                start: event.starts_at,
+                end: event.ends_at,
+            };
+            let Ok(p) = plan(&funnel, window, &registration, None) else {
+                continue;
+            };
+            for s in p
+                .sends
+                .iter()
+                .filter(|s| s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s))
+            {
                 batch.push(WorkMessage::ContactStep {
                     tenant: tenant.to_string(),
                     event: event_id.to_string(),
@@ -130,23 +198,52 @@ async fn fan_out(engine: &Engine, tenant: &str, event_id: &str, step_id: &str, v
 
 /// Post-event branches start for one contact: plan with their attendance
 /// and set their timers.
-async fn post_event(engine: &Engine, tenant: &str, event_id: &str, contact_id: &str) -> Result<Outcome, EngineError> {
+async fn post_event(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    contact_id: &str,
+) -> Result<Outcome, EngineError> {
     let (event, _) = get_event(engine, tenant, event_id).await?;
-    let Some(item) = engine.store.get(&keys::registration(tenant, event_id, contact_id)).await? else {
+    let Some(item) = engine
+        .store
+        .get(&keys::registration(tenant, event_id, contact_id))
+        .await?
+    else {
         return Ok(Outcome::Done);
     };
     let reg: RegistrationRecord = from_data(&item)?;
-    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let branch = branch_of(&reg);
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let registration = Registration { at: reg.registered_at, timezone: tz, channels: reg.consent.channels(), contact_id: Some(contact_id) };
-    let window = EventWindow { start: event.starts_at, end: event.ends_at };
-    let p = plan(&funnel, window, &registration, Some(branch)).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let post: Vec<_> = p.sends.into_iter().filter(|s| s.phase != Phase::PreEvent).collect();
+    let registration = Registration {
+        at: reg.registered_at,
+        timezone: tz,
+        channels: reg.consent.channels(),
+        contact_id: Some(contact_id),
+    };
+    let window = EventWindow {
+        start: event.starts_at,
+        end: event.ends_at,
+    };
+    let p = plan(&funnel, window, &registration, Some(branch))
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    let post: Vec<_> = p
+        .sends
+        .into_iter()
+        .filter(|s| s.phase != Phase::PreEvent)
+        .collect();
     let now = engine.clock.now();
     let mut ops = Vec::new();
     for s in &post {
-        ops.push(timeline::append_op(engine, tenant, event_id, contact_id, &timeline::planned_entry(now, s)));
+        ops.push(timeline::append_op(
+            engine,
+            tenant,
+            event_id,
+            contact_id,
+            &timeline::planned_entry(now, s),
+        ));
     }
     scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post).await?;
     for chunk in ops.chunks(50) {
@@ -186,7 +283,11 @@ async fn contact_step(
         Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
         Err(e) => return Err(e),
     };
-    let Some(reg_item) = engine.store.get(&keys::registration(tenant, event_id, contact_id)).await? else {
+    let Some(reg_item) = engine
+        .store
+        .get(&keys::registration(tenant, event_id, contact_id))
+        .await?
+    else {
         return Ok(Outcome::Done);
     };
     let reg: RegistrationRecord = from_data(&reg_item)?;
@@ -204,7 +305,14 @@ async fn contact_step(
         return Ok(Outcome::Done);
     }
     if event.status == EventStatus::Cancelled {
-        timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Cancelled, "event_cancelled".into(), None)).await?;
+        timeline::append(
+            engine,
+            tenant,
+            event_id,
+            contact_id,
+            record(TimelineKind::Cancelled, "event_cancelled".into(), None),
+        )
+        .await?;
         return Ok(Outcome::Done);
     }
     let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
@@ -212,21 +320,33 @@ async fn contact_step(
         // Already claimed: a repeated timer or queue delivery.
         return Ok(Outcome::Done);
     }
-    let funnel = funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let Some(contact_item) = engine.store.get(&keys::contact(tenant, contact_id)).await? else {
         return Ok(Outcome::Done);
     };
     let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
 
-    let decision = decide(engine, tenant, &event, &reg, &contact, &funnel, step_id, channel, &tz, now).await?;
+    let decision = decide(
+        engine, tenant, &event, &reg, &contact, &funnel, step_id, channel, &tz, now,
+    )
+    .await?;
     match decision {
         Decision::Skip(reason) => {
-            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Skipped, reason, None)).await?;
+            timeline::append(
+                engine,
+                tenant,
+                event_id,
+                contact_id,
+                record(TimelineKind::Skipped, reason, None),
+            )
+            .await?;
             return Ok(Outcome::Done);
         }
         Decision::Later(at, reason) => {
-            let name = scheduling::contact_step_timer_name(tenant, event_id, contact_id, step_id, channel);
+            let name =
+                scheduling::contact_step_timer_name(tenant, event_id, contact_id, step_id, channel);
             let message = WorkMessage::ContactStep {
                 tenant: tenant.into(),
                 event: event_id.into(),
@@ -236,122 +356,361 @@ async fn contact_step(
                 schedule_version: version,
             };
             scheduling::dispatch(engine, name, at, message).await?;
-            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Deferred, reason, Some(at))).await?;
+            timeline::append(
+                engine,
+                tenant,
+                event_id,
+                contact_id,
+                record(TimelineKind::Deferred, reason, Some(at)),
+            )
+            .await?;
             return Ok(Outcome::Done);
         }
         Decision::Send => {}
     }
 
     let tenant_record = crate::tenants::get_tenant(engine, tenant).await?;
-    let Some(step) = funnel.step(step_id) else { return Ok(Outcome::Done) };
+    let Some(step) = funnel.step(step_id) else {
+        return Ok(Outcome::Done);
+    };
     let message_id = engine.ids.new_id("msg");
     let first_sms = channel == Channel::Sms && !has_sent_sms(engine, tenant, contact_id).await?;
-    let outgoing = match outgoing::build(engine, &tenant_record, &event, &reg, &contact, &funnel, step, channel, &message_id, first_sms) {
+    let outgoing = match outgoing::build(
+        engine,
+        &tenant_record,
+        &event,
+        &reg,
+        &contact,
+        &funnel,
+        step,
+        channel,
+        &message_id,
+        first_sms,
+    ) {
         Ok(o) => o,
         Err(reason) => {
             // A template that cannot render will not render on retry either.
-            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, reason, None)).await?;
+            timeline::append(
+                engine,
+                tenant,
+                event_id,
+                contact_id,
+                record(TimelineKind::Failed, reason, None),
+            )
+            .await?;
             return Ok(Outcome::Done);
         }
     };
 
-    // Claim, counting toward the daily cap in the same transaction.
-    let cap = funnel.defaults.daily_cap.get(&channel).copied();
-    let day = now.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string();
-    let count_key = keys::daily_count(tenant, contact_id, channel, &day);
-    let count_item = engine.store.get(&count_key).await?;
-    let count = count_item.as_ref().and_then(|i| i.data.get("count")).and_then(Value::as_u64).unwrap_or(0);
-    if cap.is_some_and(|c| count >= u64::from(c)) {
-        timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Skipped, "daily_cap".into(), None)).await?;
-        return Ok(Outcome::Done);
-    }
+    let target = Target {
+        tenant,
+        event_id,
+        contact_id,
+        step_id,
+        channel,
+    };
+    deliver(
+        engine,
+        &target,
+        outgoing,
+        &message_id,
+        daily_cap_day(&funnel, channel, &tz, now),
+        final_attempt,
+    )
+    .await
+}
+
+/// Who and what a delivery is for.
+struct Target<'a> {
+    tenant: &'a str,
+    event_id: &'a str,
+    contact_id: &'a str,
+    /// The funnel step, or `_notice_<kind>` for notices.
+    step_id: &'a str,
+    channel: Channel,
+}
+
+/// The cap and the contact's local day it counts against.
+fn daily_cap_day(
+    funnel: &myx_core::Funnel,
+    channel: Channel,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Option<(u32, String)> {
+    let cap = funnel.defaults.daily_cap.get(&channel).copied()?;
+    Some((
+        cap,
+        now.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string(),
+    ))
+}
+
+/// Claims the send (counting it toward the daily cap in the same
+/// transaction), calls the provider, and records the outcome.
+async fn deliver(
+    engine: &Engine,
+    t: &Target<'_>,
+    outgoing: Outgoing,
+    message_id: &str,
+    cap: Option<(u32, String)>,
+    final_attempt: bool,
+) -> Result<Outcome, EngineError> {
+    let now = engine.clock.now();
+    let record = |kind, reason: String, send_at| TimelineEntry {
+        at: now,
+        kind,
+        step: Some(t.step_id.to_string()),
+        channel: Some(t.channel),
+        send_at,
+        reason: Some(reason),
+    };
+    let state_key = keys::step_state(t.tenant, t.event_id, t.contact_id, t.step_id, t.channel);
     let claim = StepState {
         status: StepStatus::Claimed,
         claimed_at: now,
-        message_id: Some(message_id.clone()),
+        message_id: Some(message_id.to_string()),
         provider: None,
         provider_id: None,
         error: None,
         opened_at: None,
         clicked_at: None,
     };
-    let mut count_next = Item::new(count_key, json!({"count": count + 1}))
-        .expiring_at(now.checked_add(jiff::SignedDuration::from_hours(72)).unwrap_or(now));
-    count_next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
-    let count_condition = match &count_item {
-        Some(i) => StoreCondition::VersionIs(i.version),
-        None => StoreCondition::NotExists,
-    };
-    match engine
-        .store
-        .transact(vec![
-            WriteOp::Put { item: Item::new(state_key.clone(), to_data(&claim)), condition: StoreCondition::NotExists },
-            WriteOp::Put { item: count_next, condition: count_condition },
-        ])
-        .await
-    {
+    let mut ops = vec![WriteOp::Put {
+        item: Item::new(state_key.clone(), to_data(&claim)),
+        condition: StoreCondition::NotExists,
+    }];
+    if let Some((cap, day)) = &cap {
+        let count_key = keys::daily_count(t.tenant, t.contact_id, t.channel, day);
+        let count_item = engine.store.get(&count_key).await?;
+        let count = count_item
+            .as_ref()
+            .and_then(|i| i.data.get("count"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if count >= u64::from(*cap) {
+            timeline::append(
+                engine,
+                t.tenant,
+                t.event_id,
+                t.contact_id,
+                record(TimelineKind::Skipped, "daily_cap".into(), None),
+            )
+            .await?;
+            return Ok(Outcome::Done);
+        }
+        let mut next = Item::new(count_key, json!({"count": count + 1})).expiring_at(
+            now.checked_add(jiff::SignedDuration::from_hours(72))
+                .unwrap_or(now),
+        );
+        next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
+        let condition = match &count_item {
+            Some(i) => StoreCondition::VersionIs(i.version),
+            None => StoreCondition::NotExists,
+        };
+        ops.push(WriteOp::Put {
+            item: next,
+            condition,
+        });
+    }
+    match engine.store.transact(ops).await {
         Ok(()) => {}
+        // Already claimed: a repeated timer or queue delivery.
         Err(StoreError::TransactionCancelled { index: 0, .. }) => return Ok(Outcome::Done),
-        Err(StoreError::TransactionCancelled { .. }) => return Ok(Outcome::Retry("daily count changed concurrently".into())),
+        Err(StoreError::TransactionCancelled { .. }) => {
+            return Ok(Outcome::Retry("daily count changed concurrently".into()))
+        }
         Err(e) => return Err(e.into()),
     }
 
     let result = match &outgoing {
         Outgoing::Email(email) => engine.email.send_email(email).await,
-        Outgoing::Sms(sms) => engine.sms.send_sms(sms).await,
+        Outgoing::Sms(sms, _) => engine.sms.send_sms(sms).await,
     };
     match result {
         Ok(sent) => {
-            let done = StepState { status: StepStatus::Sent, provider: Some(sent.provider.clone()), provider_id: Some(sent.provider_id.clone()), ..claim };
+            let done = StepState {
+                status: StepStatus::Sent,
+                provider: Some(sent.provider.clone()),
+                provider_id: Some(sent.provider_id.clone()),
+                ..claim
+            };
             let msg_item = Item::new(
-                keys::message(tenant, contact_id, now, &message_id),
+                keys::message(t.tenant, t.contact_id, now, message_id),
                 json!({
-                    "messageId": message_id, "eventId": event_id, "contactId": contact_id,
-                    "step": step_id, "channel": channel, "provider": sent.provider,
+                    "messageId": message_id, "eventId": t.event_id, "contactId": t.contact_id,
+                    "step": t.step_id, "channel": t.channel, "provider": sent.provider,
                     "providerId": sent.provider_id, "status": "sent", "sentAt": now,
                     "toHash": sha256_hex(outgoing.recipient()),
                     "smsSegments": outgoing.sms_segments(),
                 }),
             )
-            .with_gsi1(keys::message_by_provider_id(&sent.provider, &sent.provider_id));
-            let entry = record(TimelineKind::Sent, format!("via {}", sent.provider), Some(now));
+            .with_gsi1(keys::message_by_provider_id(
+                &sent.provider,
+                &sent.provider_id,
+            ));
+            let entry = record(
+                TimelineKind::Sent,
+                format!("via {}", sent.provider),
+                Some(now),
+            );
             engine
                 .store
                 .transact(vec![
-                    WriteOp::Put { item: Item::new(state_key, to_data(&done)), condition: StoreCondition::Exists },
-                    WriteOp::Put { item: msg_item, condition: StoreCondition::NotExists },
-                    timeline::append_op(engine, tenant, event_id, contact_id, &entry),
+                    WriteOp::Put {
+                        item: Item::new(state_key, to_data(&done)),
+                        condition: StoreCondition::Exists,
+                    },
+                    WriteOp::Put {
+                        item: msg_item,
+                        condition: StoreCondition::NotExists,
+                    },
+                    timeline::append_op(engine, t.tenant, t.event_id, t.contact_id, &entry),
                 ])
                 .await?;
-            tracing::info!(tenant, event = event_id, contact = contact_id, step = step_id, %channel, provider = %sent.provider, "sent");
+            tracing::info!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, "sent");
             Ok(Outcome::Done)
         }
-        Err(SendError::Permanent(why)) => {
-            let failed = StepState { status: StepStatus::Failed, error: Some(why.clone()), ..claim };
-            engine.store.put(Item::new(state_key, to_data(&failed)), StoreCondition::Exists).await?;
-            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, format!("permanent: {why}"), None)).await?;
-            Ok(Outcome::Done)
-        }
-        Err(SendError::Transient(why)) if final_attempt => {
-            let failed = StepState { status: StepStatus::Failed, error: Some(why.clone()), ..claim };
-            engine.store.put(Item::new(state_key, to_data(&failed)), StoreCondition::Exists).await?;
-            timeline::append(engine, tenant, event_id, contact_id, record(TimelineKind::Failed, format!("gave up after retries: {why}"), None)).await?;
-            Ok(Outcome::Done)
-        }
-        Err(SendError::Transient(why)) => {
+        Err(SendError::Transient(why)) if !final_attempt => {
             // Release the claim so the retry can send.
-            engine.store.delete(&state_key, StoreCondition::Exists).await?;
+            engine
+                .store
+                .delete(&state_key, StoreCondition::Exists)
+                .await?;
             Ok(Outcome::Retry(why))
+        }
+        Err(e) => {
+            let (why, reason) = match &e {
+                SendError::Permanent(w) => (w.clone(), format!("permanent: {w}")),
+                SendError::Transient(w) => (w.clone(), format!("gave up after retries: {w}")),
+            };
+            let failed = StepState {
+                status: StepStatus::Failed,
+                error: Some(why),
+                ..claim
+            };
+            engine
+                .store
+                .put(
+                    Item::new(state_key, to_data(&failed)),
+                    StoreCondition::Exists,
+                )
+                .await?;
+            timeline::append(
+                engine,
+                t.tenant,
+                t.event_id,
+                t.contact_id,
+                record(TimelineKind::Failed, reason, None),
+            )
+            .await?;
+            Ok(Outcome::Done)
         }
     }
 }
 
-async fn has_sent_sms(engine: &Engine, tenant: &str, contact_id: &str) -> Result<bool, EngineError> {
+/// A notice outside the funnel (the cancellation): transactional, so it
+/// goes by email unless the address is suppressed.
+async fn send_notice(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    contact_id: &str,
+    notice: crate::ports::Notice,
+    final_attempt: bool,
+) -> Result<Outcome, EngineError> {
+    let (event, _) = get_event(engine, tenant, event_id).await?;
+    let Some(reg_item) = engine
+        .store
+        .get(&keys::registration(tenant, event_id, contact_id))
+        .await?
+    else {
+        return Ok(Outcome::Done);
+    };
+    let reg: RegistrationRecord = from_data(&reg_item)?;
+    let Some(contact_item) = engine.store.get(&keys::contact(tenant, contact_id)).await? else {
+        return Ok(Outcome::Done);
+    };
+    let contact: ContactRecord = from_data(&contact_item)?;
+    let step_id = match notice {
+        crate::ports::Notice::Cancellation => "_notice_cancellation",
+    };
+    let suppressed = engine
+        .store
+        .get(&keys::suppression(
+            tenant,
+            Channel::Email,
+            &sha256_hex(&crate::keys::normalize_email(&contact.email)),
+        ))
+        .await?
+        .is_some();
+    if suppressed {
+        let entry = TimelineEntry {
+            at: engine.clock.now(),
+            kind: TimelineKind::Skipped,
+            step: Some(step_id.into()),
+            channel: Some(Channel::Email),
+            send_at: None,
+            reason: Some("suppressed".into()),
+        };
+        timeline::append(engine, tenant, event_id, contact_id, entry).await?;
+        return Ok(Outcome::Done);
+    }
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let tenant_record = crate::tenants::get_tenant(engine, tenant).await?;
+    let message_id = engine.ids.new_id("msg");
+    let template = outgoing::cancellation_template(&funnel);
+    let outgoing = match outgoing::build_from_template(
+        engine,
+        &tenant_record,
+        &event,
+        &reg,
+        &contact,
+        &template,
+        Channel::Email,
+        &message_id,
+        false,
+        false,
+    ) {
+        Ok(o) => o,
+        Err(reason) => {
+            let entry = TimelineEntry {
+                at: engine.clock.now(),
+                kind: TimelineKind::Failed,
+                step: Some(step_id.into()),
+                channel: Some(Channel::Email),
+                send_at: None,
+                reason: Some(reason),
+            };
+            timeline::append(engine, tenant, event_id, contact_id, entry).await?;
+            return Ok(Outcome::Done);
+        }
+    };
+    let target = Target {
+        tenant,
+        event_id,
+        contact_id,
+        step_id,
+        channel: Channel::Email,
+    };
+    deliver(engine, &target, outgoing, &message_id, None, final_attempt).await
+}
+
+async fn has_sent_sms(
+    engine: &Engine,
+    tenant: &str,
+    contact_id: &str,
+) -> Result<bool, EngineError> {
     let page = engine
         .store
-        .query(&keys::contact_pk(tenant, contact_id), &QueryOptions::prefix("MSG#").limit(200).descending())
+        .query(
+            &keys::contact_pk(tenant, contact_id),
+            &QueryOptions::prefix("MSG#").limit(200).descending(),
+        )
         .await?;
-    Ok(page.items.iter().any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms")))
+    Ok(page
+        .items
+        .iter()
+        .any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms")))
 }
 
 /// Every send-time rule, in order.
@@ -380,8 +739,15 @@ async fn decide(
         #[allow(unreachable_patterns)]
         _ => None,
     };
-    let Some(address) = address else { return Ok(Decision::Skip("no_address".into())) };
-    if engine.store.get(&keys::suppression(tenant, channel, &sha256_hex(&address))).await?.is_some() {
+    let Some(address) = address else {
+        return Ok(Decision::Skip("no_address".into()));
+    };
+    if engine
+        .store
+        .get(&keys::suppression(tenant, channel, &sha256_hex(&address)))
+        .await?
+        .is_some()
+    {
         return Ok(Decision::Skip("suppressed".into()));
     }
     let branch = match phase {
@@ -397,15 +763,34 @@ async fn decide(
         return Ok(Decision::Skip("after_event_start".into()));
     }
     // Re-plan with current state: the plan may have moved or dropped the send.
-    let registration = Registration { at: reg.registered_at, timezone: tz.clone(), channels: reg.consent.channels(), contact_id: Some(&reg.contact_id) };
-    let window = EventWindow { start: event.starts_at, end: event.ends_at };
-    let p = plan(funnel, window, &registration, branch).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let Some(planned) = p.sends.iter().find(|s| s.step.id == step_id && s.channel == channel) else {
+    let registration = Registration {
+        at: reg.registered_at,
+        timezone: tz.clone(),
+        channels: reg.consent.channels(),
+        contact_id: Some(&reg.contact_id),
+    };
+    let window = EventWindow {
+        start: event.starts_at,
+        end: event.ends_at,
+    };
+    let p = plan(funnel, window, &registration, branch)
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    let Some(planned) = p
+        .sends
+        .iter()
+        .find(|s| s.step.id == step_id && s.channel == channel)
+    else {
         return Ok(Decision::Skip("not_planned".into()));
     };
     match (planned.status, planned.send_at) {
         (Status::Skipped, _) => {
-            return Ok(Decision::Skip(planned.reason.map(|r| r.as_str()).unwrap_or("skipped").into()))
+            return Ok(Decision::Skip(
+                planned
+                    .reason
+                    .map(|r| r.as_str())
+                    .unwrap_or("skipped")
+                    .into(),
+            ))
         }
         (_, Some(at)) if at > now => return Ok(Decision::Later(at, "rescheduled".into())),
         _ => {}
@@ -430,9 +815,21 @@ async fn decide(
     Ok(Decision::Send)
 }
 
-async fn condition_holds(engine: &Engine, tenant: &str, event_id: &str, contact: &ContactRecord, cond: &Condition) -> Result<bool, EngineError> {
+async fn condition_holds(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    contact: &ContactRecord,
+    cond: &Condition,
+) -> Result<bool, EngineError> {
     let engaged = |state: Option<StepState>, opened: bool| {
-        state.is_some_and(|s| if opened { s.opened_at.is_some() || s.clicked_at.is_some() } else { s.clicked_at.is_some() })
+        state.is_some_and(|s| {
+            if opened {
+                s.opened_at.is_some() || s.clicked_at.is_some()
+            } else {
+                s.clicked_at.is_some()
+            }
+        })
     };
     Ok(match cond {
         Condition::Attribute { name, equals } => contact.custom_fields.get(name) == Some(equals),
