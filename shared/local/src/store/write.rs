@@ -1,0 +1,95 @@
+//! Writes: the operations of one request, each condition checked against
+//! the row as it stands at that point of the request.
+
+use super::codec::{encode, version_from_sql};
+use super::condition::{holds, Current};
+use crate::LocalError;
+use myx_engine::{Condition, Item, Key, StoreError, WriteOp};
+use rusqlite::{params, Connection, OptionalExtension};
+
+const UPSERT: &str = "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, expires_at, version, data)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (pk, sk) DO UPDATE SET
+        gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk,
+        expires_at = excluded.expires_at, version = excluded.version, data = excluded.data";
+const DELETE: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
+const CURRENT: &str = "SELECT expires_at, version FROM items WHERE pk = ?1 AND sk = ?2";
+
+/// Applies `ops` in order, checking each condition against the rows as
+/// the earlier operations left them (keys are distinct, so this equals
+/// checking them all first). Run it through `SharedConnection::write`,
+/// which discards every change when it returns `Err`.
+pub(crate) fn apply(conn: &Connection, ops: &[WriteOp]) -> Result<(), StoreError> {
+    for (index, op) in ops.iter().enumerate() {
+        let condition = condition_of(op);
+        if condition != &Condition::None {
+            let key = key_of(op);
+            let current = current(conn, key)?;
+            if !holds(condition, current.as_ref()) {
+                return Err(StoreError::TransactionCancelled {
+                    index,
+                    key: key.clone(),
+                });
+            }
+        }
+        write(conn, op)?;
+    }
+    Ok(())
+}
+
+fn condition_of(op: &WriteOp) -> &Condition {
+    match op {
+        WriteOp::Put { condition, .. }
+        | WriteOp::Delete { condition, .. }
+        | WriteOp::Check { condition, .. } => condition,
+    }
+}
+
+fn key_of(op: &WriteOp) -> &Key {
+    match op {
+        WriteOp::Put { item, .. } => &item.key,
+        WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+    }
+}
+
+fn current(conn: &Connection, key: &Key) -> Result<Option<Current>, LocalError> {
+    let mut stmt = conn.prepare_cached(CURRENT)?;
+    let row = stmt
+        .query_row(params![key.pk, key.sk], |row| {
+            Ok(Current {
+                expires_at: row.get(0)?,
+                version: version_from_sql(row.get(1)?),
+            })
+        })
+        .optional()?;
+    Ok(row)
+}
+
+fn write(conn: &Connection, op: &WriteOp) -> Result<(), LocalError> {
+    match op {
+        WriteOp::Put { item, .. } => upsert(conn, item),
+        WriteOp::Delete { key, .. } => {
+            conn.prepare_cached(DELETE)?.execute(params![key.pk, key.sk])?;
+            Ok(())
+        }
+        WriteOp::Check { .. } => Ok(()),
+    }
+}
+
+fn upsert(conn: &Connection, item: &Item) -> Result<(), LocalError> {
+    let encoded = encode(item)?;
+    let (gsi1pk, gsi1sk) = match &item.gsi1 {
+        Some(gsi1) => (Some(gsi1.pk.as_str()), Some(gsi1.sk.as_str())),
+        None => (None, None),
+    };
+    conn.prepare_cached(UPSERT)?.execute(params![
+        item.key.pk,
+        item.key.sk,
+        gsi1pk,
+        gsi1sk,
+        encoded.expires_at,
+        encoded.version,
+        encoded.data,
+    ])?;
+    Ok(())
+}
