@@ -330,6 +330,7 @@ fn plain_email() -> OutgoingEmail {
         headers: Vec::new(),
         attachments: Vec::new(),
         message_id: "<already@domain.example>".into(),
+        step: None,
     }
 }
 

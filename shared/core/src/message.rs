@@ -25,6 +25,8 @@ pub struct OutgoingEmail {
     pub attachments: Vec<Attachment>,
     /// Our message id, for correlating provider events.
     pub message_id: String,
+    /// The funnel step (or notice) this message is for, as a provider tag.
+    pub step: Option<String>,
 }
 
 /// A rendered SMS (`Debug` redacts the number and body).
@@ -35,6 +37,8 @@ pub struct OutgoingSms {
     pub to: String,
     pub body: String,
     pub message_id: String,
+    /// The funnel step (or notice) this message is for, as a provider tag.
+    pub step: Option<String>,
 }
 
 impl fmt::Debug for OutgoingEmail {
@@ -73,12 +77,14 @@ mod tests {
             headers: vec![],
             attachments: vec![],
             message_id: "msg_1".into(),
+            step: None,
         };
         let sms = OutgoingSms {
             from: "+15550000000".into(),
             to: "+14155550123".into(),
             body: "secret".into(),
             message_id: "msg_2".into(),
+            step: None,
         };
         let out = format!("{email:?} {sms:?}");
         for leak in ["ada@example.com", "+14155550123", "secret", "Hello Ada"] {

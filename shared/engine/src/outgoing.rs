@@ -21,6 +21,15 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    /// Tags the message with its step.
+    pub fn for_step(mut self, step: &str) -> Self {
+        match &mut self {
+            Outgoing::Email(e) => e.step = Some(step.to_string()),
+            Outgoing::Sms(s, _) => s.step = Some(step.to_string()),
+        }
+        self
+    }
+
     pub fn recipient(&self) -> &str {
         match self {
             Outgoing::Email(e) => &e.to,
@@ -186,6 +195,7 @@ pub fn build_from_template(
                     to: phone,
                     body,
                     message_id: message_id.to_string(),
+                    step: None,
                 },
                 segments,
             ))

@@ -454,6 +454,7 @@ async fn deliver(
     cap: Option<(u32, String)>,
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
+    let outgoing = outgoing.for_step(t.step_id);
     let now = engine.clock.now();
     let record = |kind, reason: String, send_at| TimelineEntry {
         at: now,

@@ -31,9 +31,17 @@ fn enrollment_ops() -> Vec<WriteOp> {
         condition,
     };
     vec![
-        put(format!("T#{t}#EVENT#{e}"), &format!("REG#{c}"), Condition::NotExists),
+        put(
+            format!("T#{t}#EVENT#{e}"),
+            &format!("REG#{c}"),
+            Condition::NotExists,
+        ),
         put(format!("T#{t}#CONTACT#{c}"), "PROFILE", Condition::None),
-        put(format!("T#{t}#EMAIL#{n:064x}"), "CONTACT", Condition::NotExists),
+        put(
+            format!("T#{t}#EMAIL#{n:064x}"),
+            "CONTACT",
+            Condition::NotExists,
+        ),
         WriteOp::Put {
             item: Item::new(Key::new(format!("T#{t}#ENR#{e}#{c}"), "META"), data.clone())
                 .with_gsi1(Key::new(format!("T#{t}#ENRS"), format!("2026-06-01#{c}"))),

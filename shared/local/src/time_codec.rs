@@ -7,7 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 
 pub(crate) fn to_nanos(at: Timestamp) -> Result<i64, LocalError> {
     i64::try_from(at.as_nanosecond()).map_err(|_| {
-        LocalError::Invalid(format!("{at} is outside 1677..2262, which SQLite rows hold"))
+        LocalError::Invalid(format!(
+            "{at} is outside 1677..2262, which SQLite rows hold"
+        ))
     })
 }
 

@@ -100,7 +100,8 @@ fn fire_due(conn: &Connection, now: i64) -> Result<usize, LocalError> {
 }
 
 fn pending(conn: &Connection) -> Result<Vec<TimerSpec>, LocalError> {
-    let mut stmt = conn.prepare_cached("SELECT name, due_at, body FROM timers ORDER BY due_at, name")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT name, due_at, body FROM timers ORDER BY due_at, name")?;
     let rows = stmt.query_map([], |row| {
         Ok((
             row.get::<_, String>(0)?,

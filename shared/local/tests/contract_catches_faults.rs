@@ -167,7 +167,12 @@ async fn panics<F: Future<Output = ()>>(case: F) -> bool {
 #[tokio::test]
 async fn ignoring_conditions_is_caught() {
     let store = faulty(Fault::IgnoresConditions);
-    assert!(panics(cases::put_not_exists_succeeds_once_then_fails_with_the_key(&store)).await);
+    assert!(
+        panics(cases::put_not_exists_succeeds_once_then_fails_with_the_key(
+            &store
+        ))
+        .await
+    );
     assert!(panics(cases::put_version_is_requires_the_exact_version(&store)).await);
     assert!(panics(cases::transact_is_all_or_nothing(&store)).await);
     assert!(panics(cases::concurrent_conditional_puts_have_one_winner(&store)).await);
@@ -197,7 +202,12 @@ async fn like_based_prefixes_are_caught() {
 #[tokio::test]
 async fn gsi1_cursors_without_a_tiebreak_are_caught() {
     let store = faulty(Fault::BareGsi1Cursor);
-    assert!(panics(cases::query_gsi1_paginates_through_duplicate_sort_keys(&store)).await);
+    assert!(
+        panics(cases::query_gsi1_paginates_through_duplicate_sort_keys(
+            &store
+        ))
+        .await
+    );
 }
 
 #[tokio::test]
@@ -213,5 +223,10 @@ async fn the_healthy_store_passes_the_same_cases() {
         .store();
     assert!(!panics(cases::transact_is_all_or_nothing(&store)).await);
     assert!(!panics(cases::query_prefix_treats_like_wildcards_literally(&store)).await);
-    assert!(!panics(cases::query_gsi1_paginates_through_duplicate_sort_keys(&store)).await);
+    assert!(
+        !panics(cases::query_gsi1_paginates_through_duplicate_sort_keys(
+            &store
+        ))
+        .await
+    );
 }

@@ -70,14 +70,21 @@ fn a_file_from_a_newer_build_is_refused() {
 async fn purge_expired_deletes_only_items_expired_by_then() {
     let store = LocalDb::open_in_memory().expect("opens").store();
     let pk = "T#t#IDEM";
-    let entries = [("old", Some(t0())), ("new", Some(t0() + secs(1))), ("forever", None)];
+    let entries = [
+        ("old", Some(t0())),
+        ("new", Some(t0() + secs(1))),
+        ("forever", None),
+    ];
     for (sk, expires_at) in entries {
         let mut item = Item::new(Key::new(pk, sk), json!({}));
         item.expires_at = expires_at;
         store.put(item, Condition::None).await.expect("ok");
     }
     assert_eq!(store.purge_expired(t0()).await.expect("ok"), 1);
-    let page = store.query(pk, &QueryOptions::prefix("")).await.expect("ok");
+    let page = store
+        .query(pk, &QueryOptions::prefix(""))
+        .await
+        .expect("ok");
     let left: Vec<_> = page.items.iter().map(|i| i.key.sk.as_str()).collect();
     assert_eq!(left, ["forever", "new"]);
 }

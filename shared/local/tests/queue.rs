@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::{message, mins, secs, t0, ManualClock};
-use myx_engine::{WorkMessage, WorkQueue};
+use common::{message, mins, secs, t0};
+use myx_engine::{ManualClock, WorkMessage, WorkQueue};
 use myx_local::{Delivery, FailOutcome, LocalDb, LocalQueue, MessageId, Redrive};
 use std::sync::Arc;
 use tempfile::TempDir;
 
 fn queue_at(db: &LocalDb) -> (LocalQueue, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::at(t0()));
+    let clock = Arc::new(ManualClock::new(t0()));
     (db.queue(clock.clone()), clock)
 }
 
@@ -28,7 +28,11 @@ async fn receive_one(queue: &LocalQueue, now: jiff::Timestamp) -> Delivery {
         .receive(now, 10, mins(10))
         .await
         .expect("receive succeeds");
-    assert_eq!(got.len(), 1, "exactly one message visible at {now}: {got:?}");
+    assert_eq!(
+        got.len(),
+        1,
+        "exactly one message visible at {now}: {got:?}"
+    );
     got.remove(0)
 }
 
@@ -36,7 +40,7 @@ async fn receive_one(queue: &LocalQueue, now: jiff::Timestamp) -> Delivery {
 async fn enqueue_dates_messages_by_the_clock_and_delay() {
     let db = LocalDb::open_in_memory().expect("opens");
     let (queue, clock) = queue_at(&db);
-    clock.set(t0() + secs(100));
+    clock.advance_to(t0() + secs(100));
     queue
         .enqueue(vec![message("now")], 0)
         .await
@@ -49,18 +53,33 @@ async fn enqueue_dates_messages_by_the_clock_and_delay() {
         queue.next_visible_at().await.expect("ok"),
         Some(t0() + secs(100))
     );
-    let before = queue.receive(t0() + secs(99), 10, secs(30)).await.expect("ok");
-    assert!(before.is_empty(), "nothing is visible before the clock's now");
-    let first = queue.receive(t0() + secs(100), 10, secs(30)).await.expect("ok");
+    let before = queue
+        .receive(t0() + secs(99), 10, secs(30))
+        .await
+        .expect("ok");
+    assert!(
+        before.is_empty(),
+        "nothing is visible before the clock's now"
+    );
+    let first = queue
+        .receive(t0() + secs(100), 10, secs(30))
+        .await
+        .expect("ok");
     assert_eq!(messages(&first), [message("now")]);
     assert_eq!(
         queue.next_visible_at().await.expect("ok"),
         Some(t0() + secs(130)),
         "the in-flight message reappears first"
     );
-    let early = queue.receive(t0() + secs(999), 10, secs(30)).await.expect("ok");
+    let early = queue
+        .receive(t0() + secs(999), 10, secs(30))
+        .await
+        .expect("ok");
     assert!(messages(&early).iter().all(|m| m == &message("now")));
-    let later = queue.receive(t0() + secs(1000), 10, secs(30)).await.expect("ok");
+    let later = queue
+        .receive(t0() + secs(1000), 10, secs(30))
+        .await
+        .expect("ok");
     assert_eq!(messages(&later), [message("later"), message("later2")]);
 }
 
@@ -81,7 +100,10 @@ async fn received_messages_hide_until_the_visibility_timeout() {
         .expect("enqueue succeeds");
     let first = receive_one(&queue, t0()).await;
     assert_eq!(first.receive_count, 1);
-    let hidden = queue.receive(t0() + mins(10) - secs(1), 10, mins(10)).await.expect("ok");
+    let hidden = queue
+        .receive(t0() + mins(10) - secs(1), 10, mins(10))
+        .await
+        .expect("ok");
     assert!(hidden.is_empty(), "{hidden:?}");
     let again = receive_one(&queue, t0() + mins(10)).await;
     assert_eq!(again.id, first.id);
@@ -100,18 +122,37 @@ async fn receive_honours_max_and_refuses_a_zero_visibility_timeout() {
         seen.extend(messages(&got));
     }
     assert_eq!(seen, all);
-    assert!(queue.receive(t0(), 0, mins(1)).await.expect("ok").is_empty());
+    assert!(queue
+        .receive(t0(), 0, mins(1))
+        .await
+        .expect("ok")
+        .is_empty());
     assert!(queue.receive(t0(), 1, secs(0)).await.is_err());
 }
 
 #[tokio::test]
 async fn messages_come_out_in_visibility_order_then_enqueue_order() {
     let queue = memory_queue();
-    queue.enqueue_at(vec![message("late")], t0() + secs(10)).await.expect("ok");
-    queue.enqueue_at(vec![message("early")], t0() + secs(5)).await.expect("ok");
-    queue.enqueue_at(vec![message("now1"), message("now2")], t0()).await.expect("ok");
-    queue.enqueue_at(vec![message("now3")], t0()).await.expect("ok");
-    let got = queue.receive(t0() + secs(10), 10, mins(1)).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("late")], t0() + secs(10))
+        .await
+        .expect("ok");
+    queue
+        .enqueue_at(vec![message("early")], t0() + secs(5))
+        .await
+        .expect("ok");
+    queue
+        .enqueue_at(vec![message("now1"), message("now2")], t0())
+        .await
+        .expect("ok");
+    queue
+        .enqueue_at(vec![message("now3")], t0())
+        .await
+        .expect("ok");
+    let got = queue
+        .receive(t0() + secs(10), 10, mins(1))
+        .await
+        .expect("ok");
     assert_eq!(
         messages(&got),
         ["now1", "now2", "now3", "early", "late"].map(message)
@@ -121,15 +162,27 @@ async fn messages_come_out_in_visibility_order_then_enqueue_order() {
 #[tokio::test]
 async fn ack_removes_a_message_for_good() {
     let queue = memory_queue();
-    queue.enqueue_at(vec![message("a")], t0()).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("a")], t0())
+        .await
+        .expect("ok");
     let delivery = receive_one(&queue, t0()).await;
     assert!(queue.ack(delivery.id).await.expect("ok"));
-    assert!(!queue.ack(delivery.id).await.expect("ok"), "a second ack finds nothing");
-    let later = queue.receive(t0() + mins(60), 10, mins(1)).await.expect("ok");
+    assert!(
+        !queue.ack(delivery.id).await.expect("ok"),
+        "a second ack finds nothing"
+    );
+    let later = queue
+        .receive(t0() + mins(60), 10, mins(1))
+        .await
+        .expect("ok");
     assert!(later.is_empty());
     assert_eq!(queue.next_visible_at().await.expect("ok"), None);
     assert_eq!(
-        queue.fail(delivery.id, t0(), false, "late").await.expect("ok"),
+        queue
+            .fail(delivery.id, t0(), false, "late")
+            .await
+            .expect("ok"),
         FailOutcome::Unknown
     );
 }
@@ -137,7 +190,10 @@ async fn ack_removes_a_message_for_good() {
 #[tokio::test]
 async fn failures_retry_after_1_5_and_30_minutes_then_dead_letter() {
     let queue = memory_queue();
-    queue.enqueue_at(vec![message("flaky")], t0()).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("flaky")], t0())
+        .await
+        .expect("ok");
     let mut now = t0();
     for (attempt, delay) in [(1, mins(1)), (2, mins(5)), (3, mins(30))] {
         let delivery = receive_one(&queue, now).await;
@@ -150,7 +206,10 @@ async fn failures_retry_after_1_5_and_30_minutes_then_dead_letter() {
         let retry_at = failed_at + delay;
         assert_eq!(outcome, FailOutcome::RetryAt(retry_at), "attempt {attempt}");
         assert_eq!(queue.next_visible_at().await.expect("ok"), Some(retry_at));
-        let early = queue.receive(retry_at - secs(1), 10, mins(1)).await.expect("ok");
+        let early = queue
+            .receive(retry_at - secs(1), 10, mins(1))
+            .await
+            .expect("ok");
         assert!(early.is_empty(), "not before {retry_at}");
         now = retry_at;
     }
@@ -158,7 +217,11 @@ async fn failures_retry_after_1_5_and_30_minutes_then_dead_letter() {
     assert_eq!(last.receive_count, 4);
     let outcome = queue.fail(last.id, now, false, "boom 4").await.expect("ok");
     assert_eq!(outcome, FailOutcome::DeadLettered);
-    assert!(queue.receive(now + mins(600), 10, mins(1)).await.expect("ok").is_empty());
+    assert!(queue
+        .receive(now + mins(600), 10, mins(1))
+        .await
+        .expect("ok")
+        .is_empty());
     assert_eq!(queue.next_visible_at().await.expect("ok"), None);
 
     let dead = queue.dead_letters().await.expect("ok");
@@ -173,7 +236,10 @@ async fn failures_retry_after_1_5_and_30_minutes_then_dead_letter() {
 #[tokio::test]
 async fn a_permanent_error_dead_letters_at_once() {
     let queue = memory_queue();
-    queue.enqueue_at(vec![message("bad")], t0()).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("bad")], t0())
+        .await
+        .expect("ok");
     let delivery = receive_one(&queue, t0()).await;
     let outcome = queue
         .fail(delivery.id, t0() + secs(1), true, "invalid address")
@@ -184,13 +250,20 @@ async fn a_permanent_error_dead_letters_at_once() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].attempts, 1);
     assert_eq!(dead[0].last_error.as_deref(), Some("invalid address"));
-    assert!(queue.receive(t0() + mins(60), 10, mins(1)).await.expect("ok").is_empty());
+    assert!(queue
+        .receive(t0() + mins(60), 10, mins(1))
+        .await
+        .expect("ok")
+        .is_empty());
 }
 
 #[tokio::test]
 async fn a_message_never_acked_dead_letters_after_its_last_attempt() {
     let queue = memory_queue();
-    queue.enqueue_at(vec![message("crashy")], t0()).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("crashy")], t0())
+        .await
+        .expect("ok");
     let mut now = t0();
     for attempt in 1..=4 {
         let delivery = receive_one(&queue, now).await;
@@ -203,7 +276,10 @@ async fn a_message_never_acked_dead_letters_after_its_last_attempt() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].attempts, 4);
     assert!(
-        dead[0].last_error.as_deref().is_some_and(|e| e.contains("not acknowledged")),
+        dead[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("not acknowledged")),
         "{dead:?}"
     );
 }
@@ -212,10 +288,16 @@ async fn a_message_never_acked_dead_letters_after_its_last_attempt() {
 async fn redrive_puts_chosen_or_all_dead_letters_back_with_fresh_attempts() {
     let queue = memory_queue();
     let names = ["a", "b", "c"];
-    queue.enqueue_at(names.map(message).to_vec(), t0()).await.expect("ok");
+    queue
+        .enqueue_at(names.map(message).to_vec(), t0())
+        .await
+        .expect("ok");
     let deliveries = queue.receive(t0(), 10, mins(1)).await.expect("ok");
     for delivery in &deliveries {
-        queue.fail(delivery.id, t0(), true, "nope").await.expect("ok");
+        queue
+            .fail(delivery.id, t0(), true, "nope")
+            .await
+            .expect("ok");
     }
     assert_eq!(queue.dead_letters().await.expect("ok").len(), 3);
 
@@ -225,16 +307,32 @@ async fn redrive_puts_chosen_or_all_dead_letters_back_with_fresh_attempts() {
         .await
         .expect("ok");
     assert_eq!(moved, 1);
-    assert!(queue.receive(t0() + mins(5) - secs(1), 10, mins(1)).await.expect("ok").is_empty());
+    assert!(queue
+        .receive(t0() + mins(5) - secs(1), 10, mins(1))
+        .await
+        .expect("ok")
+        .is_empty());
     let back = receive_one(&queue, t0() + mins(5)).await;
     assert_eq!((back.id, back.receive_count), (b, 1));
-    let dead: Vec<_> = queue.dead_letters().await.expect("ok").iter().map(|d| d.id).collect();
+    let dead: Vec<_> = queue
+        .dead_letters()
+        .await
+        .expect("ok")
+        .iter()
+        .map(|d| d.id)
+        .collect();
     assert_eq!(dead, [deliveries[0].id, deliveries[2].id]);
 
-    let moved = queue.redrive(Redrive::All, t0() + mins(6)).await.expect("ok");
+    let moved = queue
+        .redrive(Redrive::All, t0() + mins(6))
+        .await
+        .expect("ok");
     assert_eq!(moved, 2);
     assert!(queue.dead_letters().await.expect("ok").is_empty());
-    let rest = queue.receive(t0() + mins(6), 10, mins(1)).await.expect("ok");
+    let rest = queue
+        .receive(t0() + mins(6), 10, mins(1))
+        .await
+        .expect("ok");
     assert_eq!(messages(&rest), [message("a"), message("c")]);
     assert!(rest.iter().all(|d| d.receive_count == 1));
 }
@@ -260,9 +358,15 @@ async fn in_flight_and_dead_messages_survive_a_restart() {
     let dead_letters = queue.dead_letters().await.expect("ok");
     assert_eq!(dead_letters.len(), 1);
     assert_eq!(dead_letters[0].id, dead);
-    let now = queue.receive(t0() + secs(1), 10, mins(5)).await.expect("ok");
+    let now = queue
+        .receive(t0() + secs(1), 10, mins(5))
+        .await
+        .expect("ok");
     assert_eq!(messages(&now), [message("waiting")]);
-    assert_eq!(queue.next_visible_at().await.expect("ok"), Some(t0() + mins(5)));
+    assert_eq!(
+        queue.next_visible_at().await.expect("ok"),
+        Some(t0() + mins(5))
+    );
     let back = receive_one(&queue, t0() + mins(5)).await;
     assert_eq!((back.id, back.receive_count), (in_flight, 2));
 }
@@ -273,7 +377,10 @@ async fn a_message_that_no_longer_decodes_is_dead_lettered_not_stuck() {
     let path = dir.path().join("myx.sqlite3");
     let db = LocalDb::open(&path).expect("opens");
     let (queue, _) = queue_at(&db);
-    queue.enqueue_at(vec![message("good")], t0()).await.expect("ok");
+    queue
+        .enqueue_at(vec![message("good")], t0())
+        .await
+        .expect("ok");
     {
         let raw = rusqlite::Connection::open(&path).expect("opens");
         raw.execute(

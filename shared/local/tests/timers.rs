@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{message, mins, secs, t0, ManualClock};
+use common::{message, mins, secs, t0};
 use jiff::Timestamp;
-use myx_engine::{TimerSpec, Timers, WorkMessage};
+use myx_engine::{ManualClock, TimerSpec, Timers, WorkMessage};
 use myx_local::{LocalDb, LocalQueue};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -19,7 +19,7 @@ fn timer(name: &str, due_at: Timestamp, contact: &str) -> TimerSpec {
 }
 
 fn queue(db: &LocalDb) -> LocalQueue {
-    db.queue(Arc::new(ManualClock::at(t0())))
+    db.queue(Arc::new(ManualClock::new(t0())))
 }
 
 async fn received(queue: &LocalQueue, now: Timestamp) -> Vec<WorkMessage> {
@@ -40,11 +40,26 @@ fn names(timers: &[TimerSpec]) -> Vec<&str> {
 async fn fire_due_moves_due_timers_into_the_queue_in_due_order() {
     let db = LocalDb::open_in_memory().expect("opens");
     let (timers, queue) = (db.timers(), queue(&db));
-    timers.schedule(timer("b", t0() + secs(2), "b")).await.expect("ok");
-    timers.schedule(timer("c", t0() + secs(3), "c")).await.expect("ok");
-    timers.schedule(timer("a", t0() + secs(1), "a")).await.expect("ok");
-    timers.schedule(timer("a2", t0() + secs(1), "a2")).await.expect("ok");
-    assert_eq!(timers.next_due_at().await.expect("ok"), Some(t0() + secs(1)));
+    timers
+        .schedule(timer("b", t0() + secs(2), "b"))
+        .await
+        .expect("ok");
+    timers
+        .schedule(timer("c", t0() + secs(3), "c"))
+        .await
+        .expect("ok");
+    timers
+        .schedule(timer("a", t0() + secs(1), "a"))
+        .await
+        .expect("ok");
+    timers
+        .schedule(timer("a2", t0() + secs(1), "a2"))
+        .await
+        .expect("ok");
+    assert_eq!(
+        timers.next_due_at().await.expect("ok"),
+        Some(t0() + secs(1))
+    );
 
     assert_eq!(timers.fire_due(t0()).await.expect("ok"), 0);
     assert_eq!(timers.fire_due(t0() + secs(2)).await.expect("ok"), 3);
@@ -53,8 +68,15 @@ async fn fire_due_moves_due_timers_into_the_queue_in_due_order() {
         ["a", "a2", "b"].map(message)
     );
     assert_eq!(names(&timers.pending().await.expect("ok")), ["c"]);
-    assert_eq!(timers.next_due_at().await.expect("ok"), Some(t0() + secs(3)));
-    assert_eq!(timers.fire_due(t0() + secs(2)).await.expect("ok"), 0, "fired once");
+    assert_eq!(
+        timers.next_due_at().await.expect("ok"),
+        Some(t0() + secs(3))
+    );
+    assert_eq!(
+        timers.fire_due(t0() + secs(2)).await.expect("ok"),
+        0,
+        "fired once"
+    );
     assert_eq!(timers.fire_due(t0() + secs(3)).await.expect("ok"), 1);
     assert_eq!(timers.next_due_at().await.expect("ok"), None);
     assert!(timers.pending().await.expect("ok").is_empty());
@@ -68,9 +90,15 @@ async fn a_late_fire_queues_messages_visible_from_their_due_time() {
         .enqueue_at(vec![message("queued-later")], t0() + secs(5))
         .await
         .expect("ok");
-    timers.schedule(timer("t", t0() + secs(1), "timer")).await.expect("ok");
+    timers
+        .schedule(timer("t", t0() + secs(1), "timer"))
+        .await
+        .expect("ok");
     assert_eq!(timers.fire_due(t0() + mins(10)).await.expect("ok"), 1);
-    assert_eq!(queue.next_visible_at().await.expect("ok"), Some(t0() + secs(1)));
+    assert_eq!(
+        queue.next_visible_at().await.expect("ok"),
+        Some(t0() + secs(1))
+    );
     assert_eq!(
         received(&queue, t0() + mins(10)).await,
         [message("timer"), message("queued-later")]
@@ -81,8 +109,14 @@ async fn a_late_fire_queues_messages_visible_from_their_due_time() {
 async fn scheduling_a_name_again_replaces_the_timer() {
     let db = LocalDb::open_in_memory().expect("opens");
     let (timers, queue) = (db.timers(), queue(&db));
-    timers.schedule(timer("step-1", t0() + secs(1), "first")).await.expect("ok");
-    timers.schedule(timer("step-1", t0() + secs(5), "second")).await.expect("ok");
+    timers
+        .schedule(timer("step-1", t0() + secs(1), "first"))
+        .await
+        .expect("ok");
+    timers
+        .schedule(timer("step-1", t0() + secs(5), "second"))
+        .await
+        .expect("ok");
     let pending = timers.pending().await.expect("ok");
     assert_eq!(pending, [timer("step-1", t0() + secs(5), "second")]);
     assert_eq!(timers.fire_due(t0() + secs(4)).await.expect("ok"), 0);
@@ -94,11 +128,23 @@ async fn scheduling_a_name_again_replaces_the_timer() {
 async fn cancel_deletes_by_name_and_tolerates_unknown_names() {
     let db = LocalDb::open_in_memory().expect("opens");
     let (timers, queue) = (db.timers(), queue(&db));
-    timers.schedule(timer("keep", t0(), "keep")).await.expect("ok");
-    timers.schedule(timer("drop", t0(), "drop")).await.expect("ok");
+    timers
+        .schedule(timer("keep", t0(), "keep"))
+        .await
+        .expect("ok");
+    timers
+        .schedule(timer("drop", t0(), "drop"))
+        .await
+        .expect("ok");
     timers.cancel("drop").await.expect("ok");
-    timers.cancel("drop").await.expect("cancelling twice is fine");
-    timers.cancel("never-made").await.expect("an unknown name is fine");
+    timers
+        .cancel("drop")
+        .await
+        .expect("cancelling twice is fine");
+    timers
+        .cancel("never-made")
+        .await
+        .expect("an unknown name is fine");
     assert_eq!(timers.fire_due(t0()).await.expect("ok"), 1);
     assert_eq!(received(&queue, t0()).await, [message("keep")]);
 }
@@ -125,15 +171,30 @@ async fn pending_timers_survive_a_restart() {
     {
         let db = LocalDb::open(&path).expect("opens");
         let timers = db.timers();
-        timers.schedule(timer("later", t0() + mins(5), "later")).await.expect("ok");
-        timers.schedule(timer("sooner", t0() + mins(1), "sooner")).await.expect("ok");
-        timers.schedule(timer("gone", t0(), "gone")).await.expect("ok");
+        timers
+            .schedule(timer("later", t0() + mins(5), "later"))
+            .await
+            .expect("ok");
+        timers
+            .schedule(timer("sooner", t0() + mins(1), "sooner"))
+            .await
+            .expect("ok");
+        timers
+            .schedule(timer("gone", t0(), "gone"))
+            .await
+            .expect("ok");
         timers.cancel("gone").await.expect("ok");
     }
     let db = LocalDb::open(&path).expect("reopens");
     let (timers, queue) = (db.timers(), queue(&db));
-    assert_eq!(names(&timers.pending().await.expect("ok")), ["sooner", "later"]);
-    assert_eq!(timers.next_due_at().await.expect("ok"), Some(t0() + mins(1)));
+    assert_eq!(
+        names(&timers.pending().await.expect("ok")),
+        ["sooner", "later"]
+    );
+    assert_eq!(
+        timers.next_due_at().await.expect("ok"),
+        Some(t0() + mins(1))
+    );
     assert_eq!(timers.fire_due(t0() + mins(5)).await.expect("ok"), 2);
     assert_eq!(
         received(&queue, t0() + mins(5)).await,

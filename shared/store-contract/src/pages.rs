@@ -32,7 +32,10 @@ pub(crate) async fn collect_all(
             options.limit
         );
         if page.items.len() < options.limit {
-            assert_eq!(page.next, None, "a page that is not full must not have next");
+            assert_eq!(
+                page.next, None,
+                "a page that is not full must not have next"
+            );
         }
         items.extend(page.items);
         match page.next {

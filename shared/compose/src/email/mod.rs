@@ -86,5 +86,6 @@ pub fn build_email(request: EmailRequest<'_>) -> Result<OutgoingEmail, EmailErro
         headers,
         attachments: request.attachments,
         message_id: request.message_id.to_string(),
+        step: None,
     })
 }

@@ -92,14 +92,20 @@ pub enum WriteOp {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryOptions {
     /// Sort keys must begin with this (empty: all).
     pub sk_prefix: String,
-    /// Continue after this sort key (the previous page's cursor).
+    /// The previous page's `next` cursor (opaque: pass it back unchanged).
     pub after: Option<String>,
     pub limit: usize,
     pub descending: bool,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions::prefix("")
+    }
 }
 
 impl QueryOptions {
@@ -155,7 +161,8 @@ pub trait TableStore: Send + Sync {
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
     /// Items of one partition, in sort-key order.
     async fn query(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError>;
-    /// Items by GSI1 partition, in GSI1 sort-key order (`after` is a GSI1 sort key).
+    /// Items by GSI1 partition, in GSI1 sort-key order. GSI1 sort keys may
+    /// repeat, so `next` is an opaque cursor, not a sort key.
     async fn query_gsi1(&self, gsi1_pk: &str, options: &QueryOptions) -> Result<Page, StoreError>;
     /// All operations or none (at most 100, as DynamoDB; one key at most once).
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;

@@ -52,7 +52,8 @@ pub(crate) fn receive(
             }
             match serde_json::from_str::<WorkMessage>(&body) {
                 Ok(message) => {
-                    conn.prepare_cached(TAKE)?.execute(params![id, visible_until])?;
+                    conn.prepare_cached(TAKE)?
+                        .execute(params![id, visible_until])?;
                     deliveries.push(Delivery {
                         id: MessageId(id),
                         message,
@@ -85,7 +86,9 @@ pub(crate) fn fail(
     policy: &RetryPolicy,
 ) -> Result<FailOutcome, LocalError> {
     let received: Option<i64> = conn
-        .prepare_cached("SELECT receive_count FROM queue_messages WHERE id = ?1 AND state = 'ready'")?
+        .prepare_cached(
+            "SELECT receive_count FROM queue_messages WHERE id = ?1 AND state = 'ready'",
+        )?
         .query_row(params![id.0], |row| row.get(0))
         .optional()?;
     let Some(received) = received else {

@@ -32,7 +32,10 @@ pub(crate) fn query(
         Index::Gsi1 => ("gsi1pk", "gsi1sk"),
     };
     let upper = upper_bound(options.sk_prefix.as_bytes());
-    let cursor = options.after.as_deref().map(|after| Cursor::parse(index, after));
+    let cursor = options
+        .after
+        .as_deref()
+        .map(|after| Cursor::parse(index, after));
     let (direction, after_op) = if options.descending {
         ("DESC", "<")
     } else {
@@ -104,7 +107,11 @@ enum Cursor {
     /// holding it).
     SortKey(String),
     /// A GSI1 position: GSI1 sort keys repeat, so the table key breaks ties.
-    Gsi1 { gsi1sk: String, pk: String, sk: String },
+    Gsi1 {
+        gsi1sk: String,
+        pk: String,
+        sk: String,
+    },
 }
 
 impl Cursor {
@@ -120,14 +127,12 @@ impl Cursor {
     /// The `next` of a page ending with `last`.
     fn after_item(index: &Index, last: &Item) -> String {
         match (index, &last.gsi1) {
-            (Index::Gsi1, Some(gsi1)) => {
-                serde_json::Value::from(vec![
-                    gsi1.sk.as_str(),
-                    last.key.pk.as_str(),
-                    last.key.sk.as_str(),
-                ])
-                .to_string()
-            }
+            (Index::Gsi1, Some(gsi1)) => serde_json::Value::from(vec![
+                gsi1.sk.as_str(),
+                last.key.pk.as_str(),
+                last.key.sk.as_str(),
+            ])
+            .to_string(),
             _ => last.key.sk.clone(),
         }
     }

@@ -69,7 +69,8 @@ fn write(conn: &Connection, op: &WriteOp) -> Result<(), LocalError> {
     match op {
         WriteOp::Put { item, .. } => upsert(conn, item),
         WriteOp::Delete { key, .. } => {
-            conn.prepare_cached(DELETE)?.execute(params![key.pk, key.sk])?;
+            conn.prepare_cached(DELETE)?
+                .execute(params![key.pk, key.sk])?;
             Ok(())
         }
         WriteOp::Check { .. } => Ok(()),

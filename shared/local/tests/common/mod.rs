@@ -1,28 +1,8 @@
-//! Shared test helpers: a settable clock, instants and small messages.
+//! Shared test helpers: instants and small messages.
 #![allow(dead_code)]
 
 use jiff::{SignedDuration, Timestamp};
-use myx_engine::{Clock, WorkMessage};
-use std::sync::Mutex;
-
-/// A clock that moves only when told.
-pub struct ManualClock(Mutex<Timestamp>);
-
-impl ManualClock {
-    pub fn at(now: Timestamp) -> Self {
-        ManualClock(Mutex::new(now))
-    }
-
-    pub fn set(&self, now: Timestamp) {
-        *self.0.lock().expect("clock lock") = now;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().expect("clock lock")
-    }
-}
+use myx_engine::WorkMessage;
 
 /// The tests' origin of time.
 pub fn t0() -> Timestamp {

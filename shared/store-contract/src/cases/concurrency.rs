@@ -32,7 +32,11 @@ pub async fn concurrent_conditional_puts_have_one_winner(store: &dyn TableStore)
         .await
         .expect("get succeeds")
         .expect("the claim is stored");
-    assert_eq!(stored.data["writer"], json!(winners[0]), "the winner's write stands");
+    assert_eq!(
+        stored.data["writer"],
+        json!(winners[0]),
+        "the winner's write stands"
+    );
 }
 
 /// Optimistic concurrency: each writer reads, then writes version + 1 on

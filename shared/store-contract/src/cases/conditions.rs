@@ -27,7 +27,10 @@ pub async fn put_not_exists_succeeds_once_then_fails_with_the_key(store: &dyn Ta
         .put(versioned(&key, 1), Condition::NotExists)
         .await
         .expect("the first claim wins");
-    assert_condition_failed(store.put(versioned(&key, 2), Condition::NotExists).await, &key);
+    assert_condition_failed(
+        store.put(versioned(&key, 2), Condition::NotExists).await,
+        &key,
+    );
     assert_eq!(read(store, &key).await, Some(versioned(&key, 1)));
     // Same partition, another sort key: unaffected.
     let other = Key::new(scope.pk("P"), "CLAIM2");
@@ -66,7 +69,9 @@ pub async fn put_version_is_requires_the_exact_version(store: &dyn TableStore) {
         .expect("put succeeds");
     for wrong in [4, 6, 0, u64::MAX] {
         assert_condition_failed(
-            store.put(versioned(&key, 99), Condition::VersionIs(wrong)).await,
+            store
+                .put(versioned(&key, 99), Condition::VersionIs(wrong))
+                .await,
             &key,
         );
     }

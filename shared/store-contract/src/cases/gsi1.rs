@@ -21,14 +21,25 @@ async fn gsi1_keys(store: &dyn TableStore, gsi1_pk: &str, options: QueryOptions)
         .expect("query_gsi1 succeeds");
     page.items
         .iter()
-        .map(|i| i.gsi1.as_ref().expect("indexed items carry gsi1").sk.clone())
+        .map(|i| {
+            i.gsi1
+                .as_ref()
+                .expect("indexed items carry gsi1")
+                .sk
+                .clone()
+        })
         .collect()
 }
 
 pub async fn query_gsi1_orders_by_index_sort_key(store: &dyn TableStore) {
     let scope = Scope::new("gsi1-order");
     let index = scope.pk("G");
-    let entries = [("P3", "2026-03"), ("P1", "2026-01"), ("P2", "2026-02"), ("P0", "2025-12")];
+    let entries = [
+        ("P3", "2026-03"),
+        ("P1", "2026-01"),
+        ("P2", "2026-02"),
+        ("P0", "2025-12"),
+    ];
     for (pk, gsi1_sk) in entries {
         let indexed = item(&scope.pk(pk), "META").with_gsi1(Key::new(&index, gsi1_sk));
         store
@@ -56,7 +67,10 @@ pub async fn query_gsi1_orders_by_index_sort_key(store: &dyn TableStore) {
         .query_gsi1(&index, &QueryOptions::prefix("2026-01"))
         .await
         .expect("query_gsi1 succeeds");
-    assert_eq!(table_keys(&page.items), [(scope.pk("P1"), "META".to_string())]);
+    assert_eq!(
+        table_keys(&page.items),
+        [(scope.pk("P1"), "META".to_string())]
+    );
     assert_eq!(page.items[0].data["sk"], "META", "items come back whole");
     let keys = gsi1_keys(store, &scope.pk("NOTHING"), QueryOptions::prefix("")).await;
     assert!(keys.is_empty());
@@ -115,7 +129,10 @@ pub async fn query_gsi1_follows_overwrites_and_deletes(store: &dyn TableStore) {
     let pk = scope.pk("P");
     for sk in ["KEEP", "UNINDEX", "MOVE", "DELETE"] {
         store
-            .put(item(&pk, sk).with_gsi1(Key::new(&index, sk)), Condition::None)
+            .put(
+                item(&pk, sk).with_gsi1(Key::new(&index, sk)),
+                Condition::None,
+            )
             .await
             .expect("put succeeds");
     }
@@ -142,7 +159,10 @@ pub async fn query_gsi1_follows_overwrites_and_deletes(store: &dyn TableStore) {
         .await
         .expect("put succeeds");
 
-    assert_eq!(gsi1_keys(store, &index, QueryOptions::prefix("")).await, ["KEPT"]);
+    assert_eq!(
+        gsi1_keys(store, &index, QueryOptions::prefix("")).await,
+        ["KEPT"]
+    );
     assert_eq!(
         gsi1_keys(store, &moved_index, QueryOptions::prefix("")).await,
         ["MOVED"]
@@ -151,5 +171,9 @@ pub async fn query_gsi1_follows_overwrites_and_deletes(store: &dyn TableStore) {
         .query(&pk, &QueryOptions::prefix(""))
         .await
         .expect("query succeeds");
-    assert_eq!(page.items.len(), 3, "the table itself keeps the unindexed item");
+    assert_eq!(
+        page.items.len(),
+        3,
+        "the table itself keeps the unindexed item"
+    );
 }

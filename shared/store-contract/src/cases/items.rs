@@ -48,8 +48,16 @@ pub async fn get_of_a_missing_key_is_none(store: &dyn TableStore) {
         .put(item(&pk, "A"), Condition::None)
         .await
         .expect("put succeeds");
-    for key in [Key::new(&pk, "B"), Key::new(&pk, "a"), Key::new(scope.pk("Q"), "A")] {
-        assert_eq!(store.get(&key).await.expect("get succeeds"), None, "{key:?}");
+    for key in [
+        Key::new(&pk, "B"),
+        Key::new(&pk, "a"),
+        Key::new(scope.pk("Q"), "A"),
+    ] {
+        assert_eq!(
+            store.get(&key).await.expect("get succeeds"),
+            None,
+            "{key:?}"
+        );
     }
 }
 
@@ -133,7 +141,9 @@ pub async fn empty_or_oversized_keys_are_invalid(store: &dyn TableStore) {
         Key::new("p".repeat(2049), "META"),
     ];
     for key in bad_keys {
-        let result = store.put(Item::new(key.clone(), json!({})), Condition::None).await;
+        let result = store
+            .put(Item::new(key.clone(), json!({})), Condition::None)
+            .await;
         assert!(
             matches!(result, Err(StoreError::Invalid(_))),
             "put {key:?}: {result:?}"

@@ -32,7 +32,10 @@ pub async fn query_returns_one_partition_in_sort_key_order(store: &dyn TableStor
     put_all(store, &scope.pk("P2"), &["A", "Z"]).await;
     put_all(store, &format!("{pk}#"), &["C"]).await;
     let keys = query_keys(store, &pk, QueryOptions::prefix("")).await;
-    assert_eq!(keys, strings(&["A", "B#1", "B#10", "B#2", "META", "a", "b"]));
+    assert_eq!(
+        keys,
+        strings(&["A", "B#1", "B#10", "B#2", "META", "a", "b"])
+    );
     let page = store
         .query(&pk, &QueryOptions::prefix(""))
         .await
@@ -44,7 +47,12 @@ pub async fn query_returns_one_partition_in_sort_key_order(store: &dyn TableStor
 pub async fn query_descending_reverses_the_order(store: &dyn TableStore) {
     let scope = Scope::new("query-descending");
     let pk = scope.pk("P");
-    put_all(store, &pk, &["MSG#1", "MSG#3", "MSG#2", "MSH", "MSF", "MSG"]).await;
+    put_all(
+        store,
+        &pk,
+        &["MSG#1", "MSG#3", "MSG#2", "MSH", "MSF", "MSG"],
+    )
+    .await;
     let keys = query_keys(store, &pk, QueryOptions::prefix("MSG#").descending()).await;
     assert_eq!(keys, strings(&["MSG#3", "MSG#2", "MSG#1"]));
     let keys = query_keys(store, &pk, QueryOptions::prefix("").descending().limit(2)).await;
@@ -57,7 +65,9 @@ pub async fn query_prefix_excludes_neighbouring_keys(store: &dyn TableStore) {
     put_all(
         store,
         &pk,
-        &["REG", "REG#", "REG#a", "REG#b", "REG$", "REGX", "REF#z", "reg#a", "RE"],
+        &[
+            "REG", "REG#", "REG#a", "REG#b", "REG$", "REGX", "REF#z", "reg#a", "RE",
+        ],
     )
     .await;
     let keys = query_keys(store, &pk, QueryOptions::prefix("REG#")).await;
@@ -65,7 +75,10 @@ pub async fn query_prefix_excludes_neighbouring_keys(store: &dyn TableStore) {
     let keys = query_keys(store, &pk, QueryOptions::prefix("REG#").descending()).await;
     assert_eq!(keys, strings(&["REG#b", "REG#a", "REG#"]));
     let keys = query_keys(store, &pk, QueryOptions::prefix("REG")).await;
-    assert_eq!(keys, strings(&["REG", "REG#", "REG#a", "REG#b", "REG$", "REGX"]));
+    assert_eq!(
+        keys,
+        strings(&["REG", "REG#", "REG#a", "REG#b", "REG$", "REGX"])
+    );
     let keys = query_keys(store, &pk, QueryOptions::prefix("REGZ")).await;
     assert!(keys.is_empty(), "{keys:?}");
 }
@@ -98,7 +111,19 @@ pub async fn query_prefix_handles_multibyte_boundaries(store: &dyn TableStore) {
     put_all(
         store,
         &pk,
-        &["é", "éa", "ê", "e", "f", "\u{FFFF}", "\u{FFFF}z", "\u{10000}", "😀", "😀x", "😁"],
+        &[
+            "é",
+            "éa",
+            "ê",
+            "e",
+            "f",
+            "\u{FFFF}",
+            "\u{FFFF}z",
+            "\u{10000}",
+            "😀",
+            "😀x",
+            "😁",
+        ],
     )
     .await;
     let cases: [(&str, &[&str]); 4] = [
@@ -138,7 +163,11 @@ pub async fn query_paginates_without_skips_or_repeats(store: &dyn TableStore) {
             &QueryOptions::prefix("TL#").limit(limit).descending(),
         )
         .await;
-        assert_eq!(sort_keys(&reversed), descending, "descending, limit {limit}");
+        assert_eq!(
+            sort_keys(&reversed),
+            descending,
+            "descending, limit {limit}"
+        );
     }
     let whole = collect_all(store, Index::Table, &pk, &QueryOptions::prefix("").limit(1)).await;
     assert_eq!(whole.len(), all.len(), "no prefix, page size 1");

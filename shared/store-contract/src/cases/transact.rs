@@ -46,7 +46,10 @@ pub async fn transact_applies_every_op(store: &dyn TableStore) {
         ])
         .await
         .expect("transaction succeeds");
-    assert_eq!(read(store, &Key::new(&pk, "META")).await, Some(item(&pk, "META")));
+    assert_eq!(
+        read(store, &Key::new(&pk, "META")).await,
+        Some(item(&pk, "META"))
+    );
     assert_eq!(read(store, &indexed.key).await, Some(indexed));
     assert!(read(store, &Key::new(&pk, "STEP#a")).await.is_some());
     assert_eq!(read(store, &Key::new(&pk, "OLD")).await, None);
@@ -127,7 +130,11 @@ pub async fn transact_check_guards_without_writing(store: &dyn TableStore) {
         ])
         .await
         .expect("the check passes");
-    assert_eq!(read(store, &event.key).await, Some(event.clone()), "a check writes nothing");
+    assert_eq!(
+        read(store, &event.key).await,
+        Some(event.clone()),
+        "a check writes nothing"
+    );
     assert!(read(store, &Key::new(&pk, "REG#1")).await.is_some());
 
     let result = store
@@ -265,7 +272,11 @@ pub async fn transact_allows_100_ops_and_rejects_more(store: &dyn TableStore) {
     };
     let result = store.transact(ops(MAX_TRANSACTION_OPS + 1, "OVER#")).await;
     assert!(matches!(result, Err(StoreError::Invalid(_))), "{result:?}");
-    assert_eq!(count(store, &pk).await, 0, "a rejected transaction writes nothing");
+    assert_eq!(
+        count(store, &pk).await,
+        0,
+        "a rejected transaction writes nothing"
+    );
     store
         .transact(ops(MAX_TRANSACTION_OPS, "MAX#"))
         .await

@@ -1,0 +1,12 @@
+//! The local stack: the same engine and HTTP routes as on AWS, composed
+//! with embedded adapters, for `myx dev`, `myx simulate` and the end-to-end
+//! tests.
+
+pub mod dev_routes;
+pub mod driver;
+pub mod outbox;
+pub mod stack;
+
+pub use driver::Driver;
+pub use outbox::{Outbox, OutboxEntry};
+pub use stack::{LocalStack, StackOptions};

@@ -1,0 +1,152 @@
+//! Composing the local stack: one SQLite file (or memory) for the store,
+//! queue and timers; the outbox as email and SMS provider; a dev tenant
+//! with an admin API key; a real or virtual clock.
+
+use crate::driver::Driver;
+use crate::outbox::Outbox;
+use jiff::Timestamp;
+use myx_compose::UnsubscribeKey;
+use myx_engine::records::TenantRecord;
+use myx_engine::{
+    tenants, Clock, Engine, EngineConfig, ManualClock, NoConferencing, SystemClock, UuidV7Ids,
+};
+use myx_http::{ApiState, RateLimit};
+use myx_local::LocalDb;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Folder for the SQLite file, the unsubscribe key and `.eml` files;
+    /// `None` keeps everything in memory (tests, the simulator).
+    pub data_dir: Option<PathBuf>,
+    pub public_url: String,
+    /// Start a virtual clock at this instant instead of using the system clock.
+    pub virtual_start: Option<Timestamp>,
+    /// The dev tenant's admin API key.
+    pub admin_key: String,
+    /// Requests per minute per address on public routes; `None` disables.
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("opening the local database: {0}")]
+    Db(#[from] myx_local::LocalError),
+    #[error("data folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("unsubscribe key: {0}")]
+    Key(String),
+    #[error("setting up the dev tenant: {0}")]
+    Engine(#[from] myx_engine::EngineError),
+}
+
+pub const DEV_TENANT: &str = "dev";
+
+pub struct LocalStack {
+    pub engine: Engine,
+    pub driver: Arc<Driver>,
+    pub outbox: Outbox,
+    pub virtual_clock: Option<Arc<ManualClock>>,
+    pub rate_limit: Option<RateLimit>,
+    _db: LocalDb,
+}
+
+impl LocalStack {
+    pub async fn open(options: StackOptions) -> Result<Self, StackError> {
+        let db = match &options.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                LocalDb::open(dir.join("myx.sqlite3"))?
+            }
+            None => LocalDb::open_in_memory()?,
+        };
+        let virtual_clock = options.virtual_start.map(|t| Arc::new(ManualClock::new(t)));
+        let clock: Arc<dyn Clock> = match &virtual_clock {
+            Some(c) => c.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let store = Arc::new(db.store());
+        let queue = db.queue(clock.clone());
+        let timers = db.timers();
+        let eml_dir = options.data_dir.as_ref().map(|d| d.join("outbox"));
+        let outbox = Outbox::new(store.clone(), clock.clone(), eml_dir);
+        let key = UnsubscribeKey::new(unsubscribe_secret(options.data_dir.as_ref())?)
+            .map_err(|e| StackError::Key(e.to_string()))?;
+        let engine = Engine {
+            store,
+            timers: Arc::new(timers.clone()),
+            queue: Arc::new(queue.clone()),
+            email: Arc::new(outbox.clone()),
+            sms: Arc::new(outbox.clone()),
+            conferencing: Arc::new(NoConferencing),
+            clock,
+            ids: Arc::new(UuidV7Ids),
+            config: Arc::new(EngineConfig::new(&options.public_url, key)),
+            funnels: Arc::default(),
+        };
+        tenants::put_tenant(
+            &engine,
+            &TenantRecord {
+                id: DEV_TENANT.into(),
+                business_name: "Myxelium Dev".into(),
+                postal_address: "1 Example Street, Springfield, 00000".into(),
+                sender_email: "events@myxelium.test".into(),
+                sms_from: Some("+15005550006".into()),
+            },
+        )
+        .await?;
+        tenants::add_api_key(&engine, DEV_TENANT, &options.admin_key).await?;
+        let driver = Arc::new(Driver::new(
+            engine.clone(),
+            queue,
+            timers,
+            virtual_clock.clone(),
+        ));
+        let rate_limit = options
+            .rate_limit_per_minute
+            .and_then(NonZeroU32::new)
+            .map(RateLimit::per_minute);
+        Ok(LocalStack {
+            engine,
+            driver,
+            outbox,
+            virtual_clock,
+            rate_limit,
+            _db: db,
+        })
+    }
+
+    /// The API routes plus the dev-only routes.
+    pub fn router(&self) -> axum::Router {
+        let api = myx_http::router(ApiState {
+            engine: self.engine.clone(),
+            rate_limit: self.rate_limit.clone(),
+        });
+        api.merge(crate::dev_routes::router(
+            self.driver.clone(),
+            self.outbox.clone(),
+        ))
+    }
+}
+
+/// The unsubscribe HMAC secret: kept in the data folder so links stay valid
+/// across restarts; random per process in memory.
+fn unsubscribe_secret(dir: Option<&PathBuf>) -> Result<Vec<u8>, StackError> {
+    let fresh = || {
+        let mut b = uuid::Uuid::new_v4().as_bytes().to_vec();
+        b.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        b
+    };
+    let Some(dir) = dir else { return Ok(fresh()) };
+    let path = dir.join("unsubscribe.key");
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() >= UnsubscribeKey::MIN_LEN => Ok(bytes),
+        _ => {
+            let secret = fresh();
+            std::fs::write(&path, &secret)?;
+            Ok(secret)
+        }
+    }
+}
