@@ -12,6 +12,7 @@ macro_rules! outln {
     }};
 }
 
+mod dev_cmd;
 mod funnel_cmd;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,8 @@ enum Command {
     /// Validate, plan, test and describe funnels.
     #[command(subcommand)]
     Funnel(funnel_cmd::FunnelCommand),
+    /// Run the whole stack locally on 127.0.0.1 (SQLite, outbox, timers).
+    Dev(dev_cmd::DevArgs),
 }
 
 /// Exit codes: 0 success, 1 invalid input or failed expectations, 2 bad usage.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let mut out = String::new();
     let outcome = match cli.command {
         Command::Funnel(cmd) => funnel_cmd::run(cmd, &mut out),
+        Command::Dev(args) => dev_cmd::run(args),
     };
     emit(&out);
     match outcome {

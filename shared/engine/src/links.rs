@@ -19,7 +19,8 @@ pub fn calendar_event(engine: &Engine, tenant: &str, event: &EventRecord) -> Cal
     CalendarEvent {
         uid: event_uid(tenant, &event.id, domain),
         title: event.title.clone(),
-        description: event.join_url.as_ref().map(|u| format!("Join: {u}")),
+        // The calendar writer adds the join link itself.
+        description: None,
         start: event.starts_at,
         end: event.ends_at,
         join_url: event.join_url.clone(),

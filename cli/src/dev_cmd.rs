@@ -1,0 +1,214 @@
+//! `myx dev`: the whole stack on 127.0.0.1 — the API routes, the engine, an
+//! SQLite file, durable timers and queue, and the outbox.
+
+use crate::Outcome;
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use myx_core::SourceFormat;
+use myx_engine::{events, funnels};
+use myx_localstack::stack::DEV_TENANT;
+use myx_localstack::{LocalStack, StackOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockKind {
+    System,
+    Virtual,
+}
+
+#[derive(Args)]
+pub struct DevArgs {
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Folder for the database, the unsubscribe key and captured `.eml` files.
+    #[arg(long, default_value = ".myx")]
+    data: PathBuf,
+    /// Load every funnel file (YAML or JSON) in this folder at start.
+    #[arg(long)]
+    funnels: Option<PathBuf>,
+    /// Seed the example webinar funnel and an event three days out.
+    #[arg(long)]
+    demo: bool,
+    /// `virtual`: time moves only through POST /v1/dev/clock/advance.
+    #[arg(long, value_enum, default_value = "system")]
+    clock: ClockKind,
+    /// Where a virtual clock starts (RFC 3339); default now.
+    #[arg(long)]
+    start_time: Option<String>,
+    /// The dev tenant's admin API key (default: generated and printed).
+    #[arg(long)]
+    admin_key: Option<String>,
+    /// Enrollment requests per minute per address (0 disables).
+    #[arg(long, default_value_t = 60)]
+    rate_limit: u32,
+    /// Base URL for links in messages (default http://127.0.0.1:PORT).
+    #[arg(long, env = "MYX_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+pub fn run(args: DevArgs) -> anyhow::Result<Outcome> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
+    let virtual_start = match (args.clock, &args.start_time) {
+        (ClockKind::Virtual, Some(t)) => Some(
+            t.parse()
+                .with_context(|| format!("--start-time {t:?} is not an RFC 3339 time"))?,
+        ),
+        (ClockKind::Virtual, None) => Some(jiff::Timestamp::now()),
+        (ClockKind::System, Some(_)) => {
+            return Ok(Outcome::Usage("--start-time needs --clock virtual".into()))
+        }
+        (ClockKind::System, None) => None,
+    };
+    let admin_key = args
+        .admin_key
+        .clone()
+        .unwrap_or_else(|| format!("myx_dev_{}", uuid::Uuid::new_v4().simple()));
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", args.port));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+    let stack = Arc::new(
+        LocalStack::open(StackOptions {
+            data_dir: Some(args.data.clone()),
+            public_url: public_url.clone(),
+            virtual_start,
+            admin_key: admin_key.clone(),
+            rate_limit_per_minute: Some(args.rate_limit),
+        })
+        .await
+        .context("opening the local stack")?,
+    );
+    if let Some(dir) = &args.funnels {
+        load_funnels(&stack, dir).await?;
+    }
+    let demo_event = if args.demo {
+        Some(seed_demo(&stack).await?)
+    } else {
+        None
+    };
+
+    eprintln!("Myxelium dev stack on {public_url}");
+    eprintln!("  API:        {public_url}/v1/health");
+    eprintln!("  outbox:     {public_url}/v1/dev/outbox");
+    eprintln!("  data:       {}", args.data.display());
+    eprintln!("  admin key:  {admin_key}   (Authorization: Bearer ...)");
+    eprintln!(
+        "  clock:      {}",
+        if virtual_start.is_some() {
+            "virtual (POST /v1/dev/clock/advance)"
+        } else {
+            "system"
+        }
+    );
+    if let Some(id) = demo_event {
+        eprintln!("  demo event: {id}  (enroll: curl -XPOST {public_url}/v1/enrollments -H 'content-type: application/json' -d '{{\"email\":\"you@example.com\",\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"eventId\":\"{id}\"}}')");
+    }
+
+    let driver = stack.driver.clone();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut driver_stop = stop_rx.clone();
+    let driver_task = tokio::spawn(driver.run_until(async move {
+        let _ = driver_stop.changed().await;
+    }));
+    let app = stack
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")?;
+    let _ = stop_tx.send(true);
+    let _ = driver_task.await;
+    Ok(Outcome::Success)
+}
+
+async fn load_funnels(stack: &LocalStack, dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+                && !name.contains(".test.")
+        })
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let format = SourceFormat::from_path(&path);
+        let doc = myx_core::funnel::load::load_doc(&text, format).map_err(|p| {
+            anyhow::anyhow!(
+                "{}: {}",
+                path.display(),
+                p.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
+        let stored = funnels::put_funnel(&stack.engine, DEV_TENANT, &doc.funnel, &text, format)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        eprintln!(
+            "loaded funnel {} v{} from {}",
+            stored.id,
+            stored.version,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The example webinar funnel and an event three days out.
+async fn seed_demo(stack: &LocalStack) -> anyhow::Result<String> {
+    let text = include_str!("../../examples/funnels/webinar.yaml");
+    funnels::put_funnel(
+        &stack.engine,
+        DEV_TENANT,
+        "webinar-7day",
+        text,
+        SourceFormat::Yaml,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the demo funnel: {e}"))?;
+    let now = stack.driver.now();
+    let start = now
+        .checked_add(jiff::SignedDuration::from_hours(72))
+        .context("demo start")?
+        .round(jiff::Unit::Hour)
+        .context("rounding")?;
+    let end = start
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .context("demo end")?;
+    let body = serde_json::json!({
+        "title": "Demo Webinar", "type": "webinar", "startsAt": start.to_string(), "endsAt": end.to_string(),
+        "timezone": "America/New_York", "platform": "other", "joinUrl": "https://meet.example.com/demo",
+        "funnelId": "webinar-7day"
+    });
+    let event = events::create_event(&stack.engine, DEV_TENANT, &body)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the demo event: {e}"))?;
+    Ok(event.id)
+}
