@@ -351,6 +351,13 @@ async fn attempt(
         ),
         condition: Condition::NotExists,
     });
+    ops.push(WriteOp::Put {
+        item: Item::new(
+            keys::contact_enrollment(tenant, &contact_id, &event.id),
+            json!({"eventId": event.id, "enrollmentId": enrollment_id}),
+        ),
+        condition: Condition::NotExists,
+    });
     for (channel, given) in [
         (myx_core::Channel::Email, req.consent.email),
         (myx_core::Channel::Sms, req.consent.sms),

@@ -59,6 +59,13 @@ pub fn contact_by_phone(t: &str, phone_sha256: &str) -> Key {
     Key::new(format!("T#{t}#PHONE#{phone_sha256}"), "CONTACT")
 }
 
+/// A contact's enrollments, listed from the contact partition.
+pub fn contact_enrollment(t: &str, c: &str, e: &str) -> Key {
+    Key::new(contact_pk(t, c), format!("{CONTACT_ENROLLMENT_PREFIX}{e}"))
+}
+
+pub const CONTACT_ENROLLMENT_PREFIX: &str = "ENR#";
+
 pub fn consent(t: &str, c: &str, channel: Channel, at: Timestamp, seq: &str) -> Key {
     Key::new(contact_pk(t, c), format!("CONSENT#{channel}#{at}#{seq}"))
 }

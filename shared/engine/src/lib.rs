@@ -3,6 +3,7 @@
 //! functions, the local server and the simulator compose the same handlers
 //! with different adapters.
 
+pub mod compliance;
 pub mod engine;
 pub mod enroll;
 pub mod events;

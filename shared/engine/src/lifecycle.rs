@@ -85,24 +85,45 @@ fn require_scheduled(event: &EventRecord) -> Result<(), EngineError> {
     }
 }
 
-/// `PATCH /v1/events/{id}` with `startsAt` / `endsAt`.
-pub async fn reschedule(
+/// `PATCH /v1/events/{id}`: `startsAt` / `endsAt` reschedule (everyone is
+/// re-planned); `replayUrl` sets the recording link (usually after the event).
+pub async fn update(
     engine: &Engine,
     tenant: &str,
     event_id: &str,
     body: &Value,
 ) -> Result<EventRecord, EngineError> {
     let mut f = Fields::of(body).map_err(|e| EngineError::Validation(vec![e]))?;
-    f.reject_unknown(&["startsAt", "endsAt"]);
+    f.reject_unknown(&["startsAt", "endsAt", "replayUrl"]);
     let starts = f.opt_time("startsAt");
     let ends = f.opt_time("endsAt");
+    let replay_url = f.opt_str("replayUrl", 2000);
+    if replay_url
+        .as_ref()
+        .is_some_and(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+    {
+        f.error("replayUrl", "must be an http(s) URL");
+    }
+    if starts.is_none() && ends.is_none() && replay_url.is_none() && f.errors.is_empty() {
+        f.error("startsAt", "give startsAt, endsAt or replayUrl");
+    }
     let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
+    if event.status == EventStatus::Cancelled {
+        return Err(EngineError::Unprocessable(
+            "the event has been cancelled".into(),
+        ));
+    }
+    if replay_url.is_some() {
+        event.replay_url = replay_url;
+    }
+    if starts.is_none() && ends.is_none() {
+        f.into_result(()).map_err(EngineError::Validation)?;
+        save_event(engine, tenant, &event, read_version).await?;
+        return Ok(event);
+    }
     require_scheduled(&event)?;
     let new_start = starts.unwrap_or(event.starts_at);
     let new_end = ends.unwrap_or(event.ends_at);
-    if starts.is_none() && ends.is_none() {
-        f.error("startsAt", "give startsAt, endsAt or both");
-    }
     if new_end <= new_start {
         f.error("endsAt", "must be after startsAt");
     }

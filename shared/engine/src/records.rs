@@ -132,6 +132,8 @@ pub enum TimelineKind {
     Suppressed,
     Resubscribed,
     Attendance,
+    /// An inbound message that was not a keyword.
+    Reply,
 }
 
 /// One decision on an enrollment's timeline: the answer to "why did (or

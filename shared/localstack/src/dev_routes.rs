@@ -22,6 +22,7 @@ pub fn router(driver: Arc<Driver>, outbox: Outbox) -> Router {
         .route("/v1/dev/clock/advance", post(advance))
         .route("/v1/dev/clock", get(now))
         .route("/v1/dev/outbox", get(list_outbox))
+        .route("/v1/dev/sms/inbound", post(inbound_sms))
         .with_state(DevState { driver, outbox })
 }
 
@@ -82,6 +83,51 @@ async fn advance(State(s): State<DevState>, body: axum::body::Bytes) -> Response
             problem(StatusCode::CONFLICT, DriverError::NotVirtual.to_string())
         }
         Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+/// `{"from": "+1...", "body": "STOP"}`: the same keyword logic as Twilio's webhook.
+async fn inbound_sms(State(s): State<DevState>, body: axum::body::Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {e}"),
+            )
+        }
+    };
+    let (Some(from), Some(text)) = (
+        v.get("from").and_then(Value::as_str),
+        v.get("body").and_then(Value::as_str),
+    ) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "send {\"from\": E.164 number, \"body\": text}",
+        );
+    };
+    match myx_engine::compliance::inbound_sms(
+        s.driver.engine(),
+        crate::stack::DEV_TENANT,
+        from.trim(),
+        text,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            let (result, reply) = match outcome {
+                myx_engine::compliance::KeywordOutcome::OptedOut => ("opted_out", None),
+                myx_engine::compliance::KeywordOutcome::OptedIn => ("opted_in", None),
+                myx_engine::compliance::KeywordOutcome::Help(text) => ("help", Some(text)),
+                myx_engine::compliance::KeywordOutcome::Reply => ("reply_recorded", None),
+                myx_engine::compliance::KeywordOutcome::UnknownSender => ("unknown_sender", None),
+            };
+            Json(json!({"result": result, "reply": reply})).into_response()
+        }
+        Err(e) => problem(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        ),
     }
 }
 

@@ -46,6 +46,10 @@ impl Driver {
         }
     }
 
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     pub fn queue(&self) -> &LocalQueue {
         &self.queue
     }

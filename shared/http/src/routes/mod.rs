@@ -3,6 +3,8 @@
 mod enrollments;
 mod events;
 mod funnels;
+mod lifecycle;
+mod public;
 
 use crate::problem::Problem;
 use crate::rate_limit::RateLimit;
@@ -33,7 +35,18 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/enrollments/{id}/timeline", get(enrollments::timeline))
         .route("/v1/funnels/{id}", put(funnels::put))
         .route("/v1/events", post(events::create).get(events::list))
-        .route("/v1/events/{id}", get(events::get))
+        .route(
+            "/v1/events/{id}",
+            get(events::get).patch(lifecycle::reschedule),
+        )
+        .route("/v1/events/{id}/attendance", post(lifecycle::attendance))
+        .route("/v1/events/{id}/complete", post(lifecycle::complete))
+        .route("/v1/events/{id}/cancel", post(lifecycle::cancel))
+        .route("/v1/events/{id}/calendar.ics", get(public::calendar_ics))
+        .route(
+            "/v1/unsubscribe",
+            get(public::unsubscribe_page).post(public::unsubscribe),
+        )
         .fallback(not_found)
         .with_state(state)
 }

@@ -1,0 +1,203 @@
+//! End to end over HTTP: attendance branches, cancel, reschedule.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+const START: &str = "2026-12-10T17:00:00Z";
+const END: &str = "2026-12-10T18:00:00Z";
+
+fn steps_of(outbox: &[Value], to: &str) -> Vec<String> {
+    sends_to(outbox, to)
+        .into_iter()
+        .map(|(s, c, _)| format!("{s}/{c}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn attended_and_no_show_branches_follow_attendance() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    s.enroll(&event, "came@example.com", None).await;
+    s.enroll(&event, "missed@example.com", None).await;
+    s.advance_to(END).await;
+    // The recording link arrives after the event.
+    let r = s
+        .client
+        .patch(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"replayUrl": "https://example.com/replay"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s
+        .admin_post(
+            &format!("/v1/events/{event}/attendance"),
+            json!({"emails": ["CAME@example.com", "stranger@example.com"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"matched": 1, "unknown": 1})
+    );
+    let r = s
+        .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    s.advance_to("2026-12-20T00:00:00Z").await;
+    let outbox = s.outbox().await;
+    let came = steps_of(&outbox, "came@example.com");
+    let missed = steps_of(&outbox, "missed@example.com");
+    for step in [
+        "thanks-replay/email",
+        "offer/email",
+        "offer-last-call/email",
+    ] {
+        assert!(
+            came.contains(&step.to_string()),
+            "{step} missing for attendee: {came:?}"
+        );
+        assert!(
+            !missed.contains(&step.to_string()),
+            "{step} sent to a no-show"
+        );
+    }
+    for step in [
+        "missed-replay/email",
+        "replay-reminder/email",
+        "replay-expiring/email",
+    ] {
+        assert!(
+            missed.contains(&step.to_string()),
+            "{step} missing for no-show: {missed:?}"
+        );
+        assert!(
+            !came.contains(&step.to_string()),
+            "{step} sent to an attendee"
+        );
+    }
+    let thanks = sends_to(&outbox, "came@example.com")
+        .into_iter()
+        .find(|(s, _, _)| s == "thanks-replay")
+        .unwrap();
+    assert_eq!(thanks.2, "2026-12-10T19:00:00Z", "1h after the end");
+    // Completing twice is refused.
+    let r = s
+        .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
+        .await;
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn cancel_stops_pending_sends_and_notifies() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    s.enroll(&event, "ada@example.com", Some("+14155550123"))
+        .await;
+    s.advance_to("2026-12-04T00:00:00Z").await;
+    let before = s.outbox().await.len();
+    let r = s
+        .admin_post(&format!("/v1/events/{event}/cancel"), json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    s.advance_to("2026-12-20T00:00:00Z").await;
+    let outbox = s.outbox().await;
+    let after: Vec<&Value> = outbox[before..].iter().collect();
+    assert_eq!(after.len(), 1, "only the cancellation notice: {after:?}");
+    assert_eq!(after[0]["step"], "_notice_cancellation");
+    assert!(after[0]["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("Cancelled:"));
+    // Enrolling in a cancelled event is refused.
+    let r = s.post("/v1/enrollments", json!({"email": "late@example.com", "firstName": "L", "lastName": "M", "eventId": event})).await;
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn reschedule_moves_sends_and_sends_nothing_twice() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    s.enroll(&event, "ada@example.com", None).await;
+    s.advance_to("2026-12-06T00:00:00Z").await;
+    let sent_before = steps_of(&s.outbox().await, "ada@example.com");
+    assert_eq!(
+        sent_before,
+        vec![
+            "welcome/email",
+            "nurture-story/email",
+            "nurture-mistakes/email"
+        ]
+    );
+    // One week later.
+    let r = s
+        .client
+        .patch(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"startsAt": "2026-12-17T17:00:00Z", "endsAt": "2026-12-17T18:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.advance_to("2026-12-17T17:00:00Z").await;
+    let outbox = s.outbox().await;
+    let all = sends_to(&outbox, "ada@example.com");
+    let names: Vec<String> = all.iter().map(|(s, c, _)| format!("{s}/{c}")).collect();
+    let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "a step was sent twice: {names:?}"
+    );
+    let at = |step: &str| {
+        all.iter()
+            .find(|(s, _, _)| s == step)
+            .map(|(_, _, t)| t.clone())
+    };
+    // The reminders follow the new start.
+    assert_eq!(at("reminder-24h").as_deref(), Some("2026-12-16T17:00:00Z"));
+    assert_eq!(at("reminder-1h").as_deref(), Some("2026-12-17T16:00:00Z"));
+    assert_eq!(at("day-before").as_deref(), Some("2026-12-16T14:00:00Z"));
+    // Nothing went out at the old times after the move.
+    assert!(all
+        .iter()
+        .all(|(_, _, t)| t.as_str() != "2026-12-09T17:00:00Z"));
+}
+
+#[tokio::test]
+async fn a_template_missing_a_value_fails_with_a_clear_reason() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    let enrolled = s.enroll(&event, "came@example.com", None).await;
+    s.advance_to(END).await;
+    s.admin_post(
+        &format!("/v1/events/{event}/attendance"),
+        json!({"emails": ["came@example.com"]}),
+    )
+    .await;
+    s.admin_post(&format!("/v1/events/{event}/complete"), json!({}))
+        .await;
+    s.advance_to("2026-12-11T00:00:00Z").await;
+    // No replayUrl was ever set: the thank-you cannot render and says why.
+    let id = enrolled["enrollmentId"].as_str().unwrap();
+    let tl: Value = s
+        .admin_get(&format!("/v1/enrollments/{id}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let failed = tl["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "thanks-replay" && e["kind"] == "failed")
+        .expect("a failed entry");
+    assert!(
+        failed["reason"].as_str().unwrap().contains("replay_url"),
+        "{failed}"
+    );
+    assert!(!steps_of(&s.outbox().await, "came@example.com")
+        .contains(&"thanks-replay/email".to_string()));
+}
