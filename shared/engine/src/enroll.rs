@@ -291,7 +291,8 @@ async fn attempt(
         "status": "enrolled",
     });
 
-    scheduling::schedule_contact_sends(engine, tenant, &event, &contact_id, &planned.sends).await?;
+    scheduling::schedule_contact_sends(engine, tenant, &event, &contact_id, &planned.sends, true)
+        .await?;
 
     let mut ops = Vec::with_capacity(planned.sends.len() + 8);
     if existing_contact.is_none() {

@@ -158,8 +158,15 @@ pub async fn update(
             };
             let p = plan(funnel, window, &registration, None)
                 .map_err(|e| EngineError::Internal(e.to_string()))?;
-            scheduling::schedule_contact_sends(engine, tenant, event, &reg.contact_id, &p.sends)
-                .await?;
+            scheduling::schedule_contact_sends(
+                engine,
+                tenant,
+                event,
+                &reg.contact_id,
+                &p.sends,
+                false,
+            )
+            .await?;
             let mut ops: Vec<WriteOp> = p
                 .sends
                 .iter()

@@ -116,13 +116,20 @@ pub async fn cancel_event_timers(
 }
 
 /// Timers (or queue messages) for one contact's own sends in `sends`.
+/// `fresh`: the enrollment has no timers yet, so nothing needs cancelling.
+/// The writes are issued together so the store can commit them as a group.
 pub async fn schedule_contact_sends(
     engine: &Engine,
     tenant: &str,
     event: &EventRecord,
     contact_id: &str,
     sends: &[PlannedSend<'_>],
+    fresh: bool,
 ) -> Result<(), EngineError> {
+    let now = engine.clock.now();
+    let mut queued: Vec<(u32, WorkMessage)> = Vec::new();
+    let mut timers = Vec::new();
+    let mut cancels = Vec::new();
     for s in sends {
         let name = contact_step_timer_name(tenant, &event.id, contact_id, &s.step.id, s.channel);
         match s.send_at {
@@ -135,11 +142,40 @@ pub async fn schedule_contact_sends(
                     channel: s.channel,
                     schedule_version: event.schedule_version,
                 };
-                dispatch(engine, name, at, message).await?;
+                let wait = at.duration_since(now);
+                if wait <= engine.config.queue_delay_horizon {
+                    let delay = u32::try_from(wait.as_secs().max(0)).unwrap_or(0).min(900);
+                    queued.push((delay, message));
+                    if !fresh {
+                        cancels.push(name);
+                    }
+                } else {
+                    timers.push(TimerSpec {
+                        name,
+                        due_at: at,
+                        message,
+                    });
+                }
             }
-            _ => engine.timers.cancel(&name).await?,
+            _ if !fresh => cancels.push(name),
+            _ => {}
         }
     }
+    queued.sort_by_key(|(delay, _)| *delay);
+    let mut batches: Vec<(u32, Vec<WorkMessage>)> = Vec::new();
+    for (delay, message) in queued {
+        match batches.last_mut() {
+            Some((d, batch)) if *d == delay => batch.push(message),
+            _ => batches.push((delay, vec![message])),
+        }
+    }
+    let enqueues = batches
+        .into_iter()
+        .map(|(delay, batch)| engine.queue.enqueue(batch, delay));
+    futures_util::future::try_join_all(enqueues).await?;
+    futures_util::future::try_join_all(timers.into_iter().map(|t| engine.timers.schedule(t)))
+        .await?;
+    futures_util::future::try_join_all(cancels.iter().map(|n| engine.timers.cancel(n))).await?;
     Ok(())
 }
 

@@ -245,7 +245,7 @@ async fn post_event(
             &timeline::planned_entry(now, s),
         ));
     }
-    scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post).await?;
+    scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post, true).await?;
     for chunk in ops.chunks(50) {
         engine.store.transact(chunk.to_vec()).await?;
     }

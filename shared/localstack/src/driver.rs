@@ -5,10 +5,53 @@
 
 use jiff::{SignedDuration, Timestamp};
 use myx_engine::send::{self, Outcome};
+use myx_engine::WorkMessage;
 use myx_engine::{Engine, ManualClock};
-use myx_local::{LocalError, LocalQueue, LocalTimers};
+use myx_local::{Delivery, LocalError, LocalQueue, LocalTimers};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+
+/// Messages that must not run concurrently share a key: one contact's.
+fn ordering_key(message: &WorkMessage) -> String {
+    match message {
+        WorkMessage::ContactStep {
+            tenant, contact, ..
+        }
+        | WorkMessage::PostEvent {
+            tenant, contact, ..
+        }
+        | WorkMessage::Notice {
+            tenant, contact, ..
+        } => format!("c/{tenant}/{contact}"),
+        WorkMessage::EventStep { tenant, event, .. } => format!("e/{tenant}/{event}"),
+    }
+}
+
+/// Runs one message through the send pipeline and settles it on the queue.
+async fn handle(
+    engine: &Engine,
+    queue: &LocalQueue,
+    delivery: Delivery,
+    now: Timestamp,
+    max_attempts: u32,
+) -> Result<(), LocalError> {
+    let final_attempt = delivery.receive_count >= max_attempts;
+    match send::process(engine, &delivery.message, final_attempt).await {
+        Ok(Outcome::Done) => {
+            queue.ack(delivery.id).await?;
+        }
+        Ok(Outcome::Retry(why)) => {
+            queue.fail(delivery.id, now, false, &why).await?;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, message = delivery.id.0, "work failed; will retry");
+            queue.fail(delivery.id, now, false, &e.to_string()).await?;
+        }
+    }
+    Ok(())
+}
 
 /// How long a received message stays invisible while it is processed.
 const VISIBILITY: SignedDuration = SignedDuration::from_secs(300);
@@ -69,28 +112,37 @@ impl Driver {
         loop {
             let now = self.engine.clock.now();
             self.timers.fire_due(now).await?;
-            let batch = self.queue.receive(now, 25, VISIBILITY).await?;
+            let batch = self.queue.receive(now, 200, VISIBILITY).await?;
             if batch.is_empty() {
                 return Ok(processed);
             }
+            processed += batch.len();
+            // Different contacts run concurrently, so their writes share
+            // commits; one contact's messages stay in order, so its daily
+            // cap and claims see each other.
+            let mut groups: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
+            for d in batch {
+                groups.entry(ordering_key(&d.message)).or_default().push(d);
+            }
             let max_attempts = self.queue.retry_policy().max_attempts();
-            for delivery in batch {
-                let final_attempt = delivery.receive_count >= max_attempts;
-                match send::process(&self.engine, &delivery.message, final_attempt).await {
-                    Ok(Outcome::Done) => {
-                        self.queue.ack(delivery.id).await?;
+            let mut tasks = JoinSet::new();
+            for (_, group) in groups {
+                let engine = self.engine.clone();
+                let queue = self.queue.clone();
+                tasks.spawn(async move {
+                    for delivery in group {
+                        handle(&engine, &queue, delivery, now, max_attempts).await?;
                     }
-                    Ok(Outcome::Retry(why)) => {
-                        self.queue.fail(delivery.id, now, false, &why).await?;
-                    }
+                    Ok::<(), LocalError>(())
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                match joined {
+                    Ok(result) => result?,
                     Err(e) => {
-                        tracing::warn!(error = %e, message = delivery.id.0, "work failed; will retry");
-                        self.queue
-                            .fail(delivery.id, now, false, &e.to_string())
-                            .await?;
+                        tracing::error!(error = %e, "a worker task failed; its messages become visible again")
                     }
                 }
-                processed += 1;
             }
         }
     }
