@@ -13,7 +13,9 @@ macro_rules! outln {
 }
 
 mod dev_cmd;
+mod dlq_cmd;
 mod funnel_cmd;
+mod simulate_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +34,11 @@ enum Command {
     Funnel(funnel_cmd::FunnelCommand),
     /// Run the whole stack locally on 127.0.0.1 (SQLite, outbox, timers).
     Dev(dev_cmd::DevArgs),
+    /// Run a funnel for N simulated registrants on a virtual clock and report every send.
+    Simulate(simulate_cmd::SimulateArgs),
+    /// List and redrive the dev stack's dead letters.
+    #[command(subcommand)]
+    Dlq(dlq_cmd::DlqCommand),
 }
 
 /// Exit codes: 0 success, 1 invalid input or failed expectations, 2 bad usage.
@@ -56,6 +63,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Funnel(cmd) => funnel_cmd::run(cmd, &mut out),
         Command::Dev(args) => dev_cmd::run(args),
+        Command::Simulate(args) => simulate_cmd::run(args, &mut out),
+        Command::Dlq(cmd) => dlq_cmd::run(cmd, &mut out),
     };
     emit(&out);
     match outcome {

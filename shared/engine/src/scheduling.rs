@@ -41,6 +41,16 @@ pub fn covered_by_event_timer(send: &PlannedSend<'_>) -> bool {
         && send.send_at == Some(send.nominal_at)
 }
 
+/// A queue delay in whole seconds, rounded *up*: a send due in 0.4 s must not
+/// be delivered now (it would be found early and deferred again, forever).
+pub fn delay_seconds(wait: jiff::SignedDuration) -> u32 {
+    if wait <= jiff::SignedDuration::ZERO {
+        return 0;
+    }
+    let whole = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
+    u32::try_from(whole).unwrap_or(u32::MAX).min(900)
+}
+
 /// Delivers `message` at `due_at`: through the queue when close, else a timer.
 pub async fn dispatch(
     engine: &Engine,
@@ -51,7 +61,7 @@ pub async fn dispatch(
     let now = engine.clock.now();
     let wait = due_at.duration_since(now);
     if wait <= engine.config.queue_delay_horizon {
-        let delay = u32::try_from(wait.as_secs().max(0)).unwrap_or(0).min(900);
+        let delay = delay_seconds(wait);
         engine.queue.enqueue(vec![message], delay).await?;
         // A timer of the same name from an earlier plan must not fire too.
         engine.timers.cancel(&name).await?;
@@ -144,7 +154,7 @@ pub async fn schedule_contact_sends(
                 };
                 let wait = at.duration_since(now);
                 if wait <= engine.config.queue_delay_horizon {
-                    let delay = u32::try_from(wait.as_secs().max(0)).unwrap_or(0).min(900);
+                    let delay = delay_seconds(wait);
                     queued.push((delay, message));
                     if !fresh {
                         cancels.push(name);
@@ -202,4 +212,20 @@ pub async fn cancel_contact_timers(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delay_seconds;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn delays_round_up_so_early_work_is_never_delivered_early() {
+        assert_eq!(delay_seconds(SignedDuration::from_millis(400)), 1);
+        assert_eq!(delay_seconds(SignedDuration::from_secs(5)), 5);
+        assert_eq!(delay_seconds(SignedDuration::from_millis(5_001)), 6);
+        assert_eq!(delay_seconds(SignedDuration::ZERO), 0);
+        assert_eq!(delay_seconds(SignedDuration::from_secs(-3)), 0);
+        assert_eq!(delay_seconds(SignedDuration::from_hours(2)), 900);
+    }
 }
