@@ -3,7 +3,7 @@
 //! a hash of the address, so it survives erasure of the contact.
 
 use crate::engine::{Engine, EngineError};
-use crate::keys::{self, normalize_email, sha256_hex};
+use crate::keys::{self, sha256_hex};
 use crate::ports::{Condition, Item, OutgoingSms, QueryOptions};
 use crate::records::*;
 use crate::{funnels, scheduling, timeline};
@@ -67,11 +67,7 @@ pub async fn suppress(
     channel: Channel,
     source: &str,
 ) -> Result<(), EngineError> {
-    let address = match channel {
-        Channel::Email => Some(normalize_email(&contact.email)),
-        _ => contact.phone.clone(),
-    };
-    let Some(address) = address else {
+    let Some(address) = contact.address(channel) else {
         return Ok(());
     };
     let now = engine.clock.now();
@@ -125,11 +121,7 @@ pub async fn resubscribe(
     channel: Channel,
     source: &str,
 ) -> Result<(), EngineError> {
-    let address = match channel {
-        Channel::Email => Some(normalize_email(&contact.email)),
-        _ => contact.phone.clone(),
-    };
-    let Some(address) = address else {
+    let Some(address) = contact.address(channel) else {
         return Ok(());
     };
     engine
@@ -160,12 +152,9 @@ async fn contact(
     tenant: &str,
     contact_id: &str,
 ) -> Result<ContactRecord, EngineError> {
-    let item = engine
-        .store
-        .get(&keys::contact(tenant, contact_id))
+    crate::reads::contact(engine, tenant, contact_id)
         .await?
-        .ok_or_else(|| EngineError::NotFound("contact".into()))?;
-    Ok(from_data(&item)?)
+        .ok_or_else(|| EngineError::NotFound("contact".into()))
 }
 
 /// One-click unsubscribe with a signed token; tampered tokens are refused.

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod outgoing;
 pub mod ports;
+pub mod reads;
 pub mod records;
 pub mod request;
 pub mod scheduling;

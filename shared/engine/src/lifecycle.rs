@@ -6,13 +6,16 @@
 use crate::engine::{Engine, EngineError};
 use crate::events::get_event;
 use crate::keys::{self, normalize_email, sha256_hex};
-use crate::ports::{Condition, Item, Key, QueryOptions, WorkMessage, WriteOp};
+use crate::ports::{Condition, Item, Key, WorkMessage, WriteOp};
+use crate::reads::for_each_registration;
 use crate::records::*;
 use crate::request::Fields;
 use crate::{funnels, scheduling, timeline};
 use jiff::tz::TimeZone;
+use myx_core::Funnel;
 use myx_core::{plan, EventWindow, Registration};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Writes the event back if nobody changed it meanwhile.
 async fn save_event(
@@ -38,39 +41,22 @@ async fn save_event(
         })
 }
 
-/// Calls `f` for every registration of the event, a page at a time.
-async fn for_each_registration<F, Fut>(
+/// Ends a scheduled event (completed or cancelled) and removes its
+/// event-level timers; returns the event and its pinned funnel.
+async fn close_event(
     engine: &Engine,
     tenant: &str,
     event_id: &str,
-    mut f: F,
-) -> Result<usize, EngineError>
-where
-    F: FnMut(RegistrationRecord) -> Fut,
-    Fut: std::future::Future<Output = Result<(), EngineError>>,
-{
-    let pk = keys::event_pk(tenant, event_id);
-    let mut after = None;
-    let mut n = 0;
-    loop {
-        let page = engine
-            .store
-            .query(
-                &pk,
-                &QueryOptions::prefix(keys::REGISTRATION_PREFIX)
-                    .limit(100)
-                    .after(after),
-            )
-            .await?;
-        for item in &page.items {
-            f(from_data(item)?).await?;
-            n += 1;
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(n),
-        }
-    }
+    status: EventStatus,
+) -> Result<(EventRecord, Arc<Funnel>), EngineError> {
+    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
+    require_scheduled(&event)?;
+    event.status = status;
+    save_event(engine, tenant, &event, read_version).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    scheduling::cancel_event_timers(engine, tenant, event_id, &funnel).await?;
+    Ok((event, funnel))
 }
 
 fn require_scheduled(event: &EventRecord) -> Result<(), EngineError> {
@@ -284,13 +270,7 @@ pub async fn complete(
     tenant: &str,
     event_id: &str,
 ) -> Result<EventRecord, EngineError> {
-    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
-    require_scheduled(&event)?;
-    event.status = EventStatus::Completed;
-    save_event(engine, tenant, &event, read_version).await?;
-    let funnel =
-        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    scheduling::cancel_event_timers(engine, tenant, event_id, &funnel).await?;
+    let (event, _funnel) = close_event(engine, tenant, event_id, EventStatus::Completed).await?;
     for_each_registration(engine, tenant, event_id, |reg| async move {
         if reg.attendance == Attendance::Unknown {
             let key = keys::registration(tenant, event_id, &reg.contact_id);
@@ -320,13 +300,7 @@ pub async fn cancel(
     tenant: &str,
     event_id: &str,
 ) -> Result<EventRecord, EngineError> {
-    let (mut event, read_version) = get_event(engine, tenant, event_id).await?;
-    require_scheduled(&event)?;
-    event.status = EventStatus::Cancelled;
-    save_event(engine, tenant, &event, read_version).await?;
-    let funnel =
-        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    scheduling::cancel_event_timers(engine, tenant, event_id, &funnel).await?;
+    let (event, funnel) = close_event(engine, tenant, event_id, EventStatus::Cancelled).await?;
     let now = engine.clock.now();
     for_each_registration(engine, tenant, event_id, |reg| {
         let funnel = &funnel;

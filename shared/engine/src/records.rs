@@ -64,6 +64,19 @@ pub struct ContactRecord {
     pub created_at: Timestamp,
 }
 
+impl ContactRecord {
+    /// Where `channel` reaches this contact: the normalised email, or the
+    /// E.164 phone number (if any).
+    pub fn address(&self, channel: Channel) -> Option<String> {
+        match channel {
+            Channel::Email => Some(crate::keys::normalize_email(&self.email)),
+            Channel::Sms => self.phone.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Consent {
     pub email: bool,

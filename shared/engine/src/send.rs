@@ -21,7 +21,7 @@ use crate::ports::{
 };
 use crate::records::*;
 use crate::scheduling::{self, covered_by_event_timer};
-use crate::{funnels, timeline};
+use crate::{funnels, reads, timeline};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use myx_core::funnel::{Condition, Phase};
@@ -140,23 +140,16 @@ async fn fan_out(
     }
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let pk = keys::event_pk(tenant, event_id);
-    let mut after = None;
-    loop {
-        let page = engine
-            .store
-            .query(
-                &pk,
-                &QueryOptions::prefix(keys::REGISTRATION_PREFIX)
-                    .limit(100)
-                    .after(after),
-            )
-            .await?;
-        let mut batch = Vec::new();
-        for item in &page.items {
-            let reg: RegistrationRecord = from_data(item)?;
+    let window = EventWindow {
+        start: event.starts_at,
+        end: event.ends_at,
+    };
+    let due = std::sync::Mutex::new(Vec::new());
+    reads::for_each_registration(engine, tenant, event_id, |reg| {
+        let (funnel, due) = (&funnel, &due);
+        async move {
             let Ok(tz) = TimeZone::get(&reg.timezone) else {
-                continue;
+                return Ok(());
             };
             let registration = Registration {
                 at: reg.registered_at,
@@ -164,36 +157,36 @@ async fn fan_out(
                 channels: reg.consent.channels(),
                 contact_id: Some(&reg.contact_id),
             };
-            let window = EventWindow {
-                start: event.starts_at,
-                end: event.ends_at,
+            let Ok(p) = plan(funnel, window, &registration, None) else {
+                return Ok(());
             };
-            let Ok(p) = plan(&funnel, window, &registration, None) else {
-                continue;
-            };
-            for s in p
-                .sends
-                .iter()
-                .filter(|s| s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s))
-            {
-                batch.push(WorkMessage::ContactStep {
+            let mine = p.sends.iter().filter(|s| {
+                s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s)
+            });
+            let messages: Vec<WorkMessage> = mine
+                .map(|s| WorkMessage::ContactStep {
                     tenant: tenant.to_string(),
                     event: event_id.to_string(),
                     contact: reg.contact_id.clone(),
                     step: step_id.to_string(),
                     channel: s.channel,
                     schedule_version: version,
-                });
+                })
+                .collect();
+            if let Ok(mut d) = due.lock() {
+                d.extend(messages);
             }
+            Ok(())
         }
-        for chunk in batch.chunks(10) {
-            engine.queue.enqueue(chunk.to_vec(), 0).await?;
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(Outcome::Done),
-        }
+    })
+    .await?;
+    let due = due
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for chunk in due.chunks(10) {
+        engine.queue.enqueue(chunk.to_vec(), 0).await?;
     }
+    Ok(Outcome::Done)
 }
 
 /// Post-event branches start for one contact: plan with their attendance
@@ -205,14 +198,9 @@ async fn post_event(
     contact_id: &str,
 ) -> Result<Outcome, EngineError> {
     let (event, _) = get_event(engine, tenant, event_id).await?;
-    let Some(item) = engine
-        .store
-        .get(&keys::registration(tenant, event_id, contact_id))
-        .await?
-    else {
+    let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
         return Ok(Outcome::Done);
     };
-    let reg: RegistrationRecord = from_data(&item)?;
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let branch = branch_of(&reg);
@@ -283,14 +271,9 @@ async fn contact_step(
         Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
         Err(e) => return Err(e),
     };
-    let Some(reg_item) = engine
-        .store
-        .get(&keys::registration(tenant, event_id, contact_id))
-        .await?
-    else {
+    let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
         return Ok(Outcome::Done);
     };
-    let reg: RegistrationRecord = from_data(&reg_item)?;
     let record = |kind, reason: String, send_at| TimelineEntry {
         at: now,
         kind,
@@ -322,10 +305,9 @@ async fn contact_step(
     }
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let Some(contact_item) = engine.store.get(&keys::contact(tenant, contact_id)).await? else {
+    let Some(contact) = reads::contact(engine, tenant, contact_id).await? else {
         return Ok(Outcome::Done);
     };
-    let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
 
     let decision = decide(
@@ -619,18 +601,12 @@ async fn send_notice(
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
     let (event, _) = get_event(engine, tenant, event_id).await?;
-    let Some(reg_item) = engine
-        .store
-        .get(&keys::registration(tenant, event_id, contact_id))
-        .await?
-    else {
+    let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
         return Ok(Outcome::Done);
     };
-    let reg: RegistrationRecord = from_data(&reg_item)?;
-    let Some(contact_item) = engine.store.get(&keys::contact(tenant, contact_id)).await? else {
+    let Some(contact) = reads::contact(engine, tenant, contact_id).await? else {
         return Ok(Outcome::Done);
     };
-    let contact: ContactRecord = from_data(&contact_item)?;
     let step_id = match notice {
         crate::ports::Notice::Cancellation => "_notice_cancellation",
     };
@@ -639,7 +615,7 @@ async fn send_notice(
         .get(&keys::suppression(
             tenant,
             Channel::Email,
-            &sha256_hex(&crate::keys::normalize_email(&contact.email)),
+            &sha256_hex(&contact.address(Channel::Email).unwrap_or_default()),
         ))
         .await?
         .is_some();
@@ -734,13 +710,7 @@ async fn decide(
     if !reg.consent.channels().contains(channel) {
         return Ok(Decision::Skip("no_consent".into()));
     }
-    let address = match channel {
-        Channel::Email => Some(crate::keys::normalize_email(&contact.email)),
-        Channel::Sms => contact.phone.clone(),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    };
-    let Some(address) = address else {
+    let Some(address) = contact.address(channel) else {
         return Ok(Decision::Skip("no_address".into()));
     };
     if engine
