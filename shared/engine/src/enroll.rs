@@ -392,15 +392,15 @@ async fn attempt(
         &contact_id,
         &enrolled,
     ));
-    for s in &planned.sends {
-        ops.push(timeline::append_op(
-            engine,
-            tenant,
-            &event.id,
-            &contact_id,
-            &timeline::planned_entry(now, s),
-        ));
-    }
+    ops.push(timeline::plan_op(
+        engine,
+        tenant,
+        &event.id,
+        &contact_id,
+        now,
+        &planned.sends,
+        None,
+    ));
     let idem_index = idem.map(|(key, body_hash)| {
         ops.push(WriteOp::Put {
             item: Item::new(

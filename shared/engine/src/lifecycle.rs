@@ -153,25 +153,16 @@ pub async fn update(
                 false,
             )
             .await?;
-            let mut ops: Vec<WriteOp> = p
-                .sends
-                .iter()
-                .map(|s| {
-                    let mut entry = timeline::planned_entry(now, s);
-                    entry.reason = Some(match entry.reason {
-                        Some(r) => format!("rescheduled: {r}"),
-                        None => "rescheduled".into(),
-                    });
-                    timeline::append_op(engine, tenant, &event.id, &reg.contact_id, &entry)
-                })
-                .collect();
-            while !ops.is_empty() {
-                let rest = ops.split_off(ops.len().min(50));
-                engine
-                    .store
-                    .transact(std::mem::replace(&mut ops, rest))
-                    .await?;
-            }
+            let op = timeline::plan_op(
+                engine,
+                tenant,
+                &event.id,
+                &reg.contact_id,
+                now,
+                &p.sends,
+                Some("rescheduled"),
+            );
+            engine.store.transact(vec![op]).await?;
             Ok(())
         }
     })

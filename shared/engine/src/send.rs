@@ -223,20 +223,9 @@ async fn post_event(
         .filter(|s| s.phase != Phase::PreEvent)
         .collect();
     let now = engine.clock.now();
-    let mut ops = Vec::new();
-    for s in &post {
-        ops.push(timeline::append_op(
-            engine,
-            tenant,
-            event_id,
-            contact_id,
-            &timeline::planned_entry(now, s),
-        ));
-    }
     scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post, true).await?;
-    for chunk in ops.chunks(50) {
-        engine.store.transact(chunk.to_vec()).await?;
-    }
+    let op = timeline::plan_op(engine, tenant, event_id, contact_id, now, &post, None);
+    engine.store.transact(vec![op]).await?;
     Ok(Outcome::Done)
 }
 

@@ -59,6 +59,41 @@ pub fn planned_entry(at: jiff::Timestamp, send: &PlannedSend<'_>) -> TimelineEnt
     }
 }
 
+/// One write op recording a whole plan: one entry per planned send, with
+/// `prefix` (e.g. "rescheduled") put before each reason. A plan is one
+/// decision, so it is one item; `read` expands it into its entries.
+pub fn plan_op(
+    engine: &Engine,
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    at: jiff::Timestamp,
+    sends: &[PlannedSend<'_>],
+    prefix: Option<&str>,
+) -> WriteOp {
+    let entries: Vec<TimelineEntry> = sends
+        .iter()
+        .map(|s| {
+            let mut entry = planned_entry(at, s);
+            if let Some(p) = prefix {
+                entry.reason = Some(match entry.reason {
+                    Some(r) => format!("{p}: {r}"),
+                    None => p.to_string(),
+                });
+            }
+            entry
+        })
+        .collect();
+    let seq = engine.ids.new_id("tl");
+    WriteOp::Put {
+        item: Item::new(
+            keys::timeline_entry(tenant, event, contact, at, &seq),
+            serde_json::json!({ "at": at, "plan": entries }),
+        ),
+        condition: Condition::NotExists,
+    }
+}
+
 /// The whole timeline of (event, contact), oldest first.
 pub async fn read(
     engine: &Engine,
@@ -80,7 +115,14 @@ pub async fn read(
             )
             .await?;
         for item in &page.items {
-            out.push(from_data::<TimelineEntry>(item)?);
+            match item.data.get("plan") {
+                Some(plan) => out.extend(
+                    serde_json::from_value::<Vec<TimelineEntry>>(plan.clone()).map_err(|e| {
+                        EngineError::Internal(format!("a timeline plan does not decode: {e}"))
+                    })?,
+                ),
+                None => out.push(from_data::<TimelineEntry>(item)?),
+            }
         }
         match page.next {
             Some(n) => after = Some(n),
