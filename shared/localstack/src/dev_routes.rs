@@ -23,6 +23,7 @@ pub fn router(driver: Arc<Driver>, outbox: Outbox) -> Router {
         .route("/v1/dev/clock", get(now))
         .route("/v1/dev/outbox", get(list_outbox))
         .route("/v1/dev/sms/inbound", post(inbound_sms))
+        .route("/dev", get(page))
         .with_state(DevState { driver, outbox })
 }
 
@@ -34,6 +35,10 @@ fn problem(status: StatusCode, detail: impl Into<String>) -> Response {
         axum::http::HeaderValue::from_static("application/problem+json"),
     );
     r
+}
+
+async fn page(State(s): State<DevState>) -> Response {
+    axum::response::Html(crate::dev_page::render(&s.driver, &s.outbox).await).into_response()
 }
 
 async fn now(State(s): State<DevState>) -> Response {

@@ -2,6 +2,7 @@
 //! with embedded adapters, for `myx dev`, `myx simulate` and the end-to-end
 //! tests.
 
+pub mod dev_page;
 pub mod dev_routes;
 pub mod driver;
 pub mod outbox;
