@@ -42,6 +42,9 @@ pub struct DevArgs {
     /// Enrollment requests per minute per address (0 disables).
     #[arg(long, default_value_t = 60)]
     rate_limit: u32,
+    /// Also relay every email to this SMTP server, e.g. smtp://127.0.0.1:1025.
+    #[arg(long, env = "MYX_SMTP_RELAY")]
+    smtp: Option<String>,
     /// Base URL for links in messages (default http://127.0.0.1:PORT).
     #[arg(long, env = "MYX_PUBLIC_URL")]
     public_url: Option<String>,
@@ -92,6 +95,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
             virtual_start,
             admin_key: admin_key.clone(),
             rate_limit_per_minute: Some(args.rate_limit),
+            smtp_relay: args.smtp.clone(),
         })
         .await
         .context("opening the local stack")?,

@@ -318,6 +318,7 @@ async fn simulate(
         virtual_start: Some(virtual_start),
         admin_key: "myx_simulate".into(),
         rate_limit_per_minute: None,
+        smtp_relay: None,
     })
     .await
     .context("opening the in-memory stack")?;

@@ -115,6 +115,7 @@ async fn start(driver: bool) -> Server {
             virtual_start: None,
             admin_key: ADMIN_KEY.into(),
             rate_limit_per_minute: None,
+            smtp_relay: None,
         })
         .await
         .expect("stack opens"),

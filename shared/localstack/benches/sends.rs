@@ -101,6 +101,7 @@ async fn run(funnel_id: &str, text: &str, format: SourceFormat, contacts: usize,
             virtual_start: Some(start),
             admin_key: "bench-admin-key".into(),
             rate_limit_per_minute: None,
+            smtp_relay: None,
         })
         .await
         .expect("stack opens"),

@@ -38,6 +38,7 @@ pub struct Outbox {
     store: Arc<dyn TableStore>,
     clock: Arc<dyn Clock>,
     eml_dir: Option<PathBuf>,
+    relay: Option<crate::smtp::SmtpRelay>,
 }
 
 impl Outbox {
@@ -50,7 +51,14 @@ impl Outbox {
             store,
             clock,
             eml_dir,
+            relay: None,
         }
+    }
+
+    /// Also relays every email over SMTP (it is still captured here).
+    pub fn with_relay(mut self, relay: crate::smtp::SmtpRelay) -> Self {
+        self.relay = Some(relay);
+        self
     }
 
     async fn record(&self, entry: &OutboxEntry) -> Result<(), SendError> {
@@ -89,15 +97,21 @@ impl EmailSender for Outbox {
     async fn send_email(&self, email: &OutgoingEmail) -> Result<Sent, SendError> {
         let now = self.clock.now();
         let mut eml_path = None;
-        if let Some(dir) = &self.eml_dir {
+        if self.eml_dir.is_some() || self.relay.is_some() {
             let bytes = to_eml_at(email, now).map_err(|e| SendError::Permanent(e.to_string()))?;
-            let path = dir.join(format!("{}.eml", email.message_id));
-            let written = tokio::fs::create_dir_all(dir)
-                .await
-                .and(tokio::fs::write(&path, bytes).await);
-            written
-                .map_err(|e| SendError::Transient(format!("writing the .eml file failed: {e}")))?;
-            eml_path = Some(path.display().to_string());
+            if let Some(relay) = &self.relay {
+                relay.send(email, &bytes).await?;
+            }
+            if let Some(dir) = &self.eml_dir {
+                let path = dir.join(format!("{}.eml", email.message_id));
+                let written = tokio::fs::create_dir_all(dir)
+                    .await
+                    .and(tokio::fs::write(&path, bytes).await);
+                written.map_err(|e| {
+                    SendError::Transient(format!("writing the .eml file failed: {e}"))
+                })?;
+                eml_path = Some(path.display().to_string());
+            }
         }
         let entry = OutboxEntry {
             message_id: email.message_id.clone(),

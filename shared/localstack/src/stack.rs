@@ -28,6 +28,8 @@ pub struct StackOptions {
     pub admin_key: String,
     /// Requests per minute per address on public routes; `None` disables.
     pub rate_limit_per_minute: Option<u32>,
+    /// Also relay email over SMTP (`smtp://host:port`).
+    pub smtp_relay: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,8 @@ pub enum StackError {
     Io(#[from] std::io::Error),
     #[error("unsubscribe key: {0}")]
     Key(String),
+    #[error("{0}")]
+    Relay(#[from] crate::smtp::RelayUrlError),
     #[error("setting up the dev tenant: {0}")]
     Engine(#[from] myx_engine::EngineError),
 }
@@ -71,7 +75,10 @@ impl LocalStack {
         let queue = db.queue(clock.clone());
         let timers = db.timers();
         let eml_dir = options.data_dir.as_ref().map(|d| d.join("outbox"));
-        let outbox = Outbox::new(store.clone(), clock.clone(), eml_dir);
+        let mut outbox = Outbox::new(store.clone(), clock.clone(), eml_dir);
+        if let Some(url) = &options.smtp_relay {
+            outbox = outbox.with_relay(crate::smtp::SmtpRelay::from_url(url)?);
+        }
         let key = UnsubscribeKey::new(unsubscribe_secret(options.data_dir.as_ref())?)
             .map_err(|e| StackError::Key(e.to_string()))?;
         let engine = Engine {

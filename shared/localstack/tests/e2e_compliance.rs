@@ -141,6 +141,7 @@ async fn a_restart_mid_funnel_loses_nothing_and_sends_nothing_twice() {
         virtual_start: Some(start.parse().unwrap()),
         admin_key: ADMIN_KEY.into(),
         rate_limit_per_minute: None,
+        smtp_relay: None,
     };
     let first = TestServer::start_with(options("2026-12-01T15:00:00Z")).await;
     let event = first.webinar_event(START, END).await;

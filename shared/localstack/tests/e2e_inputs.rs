@@ -180,6 +180,7 @@ async fn oversized_bodies_rate_limits_and_missing_keys() {
         virtual_start: Some("2026-12-01T15:00:00Z".parse().unwrap()),
         admin_key: ADMIN_KEY.into(),
         rate_limit_per_minute: Some(5),
+        smtp_relay: None,
     })
     .await;
     let event = s.webinar_event(START, END).await;

@@ -24,6 +24,7 @@ impl TestServer {
             virtual_start: Some(virtual_start.parse().unwrap()),
             admin_key: ADMIN_KEY.into(),
             rate_limit_per_minute: None,
+            smtp_relay: None,
         })
         .await
     }
