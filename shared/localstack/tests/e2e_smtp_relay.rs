@@ -89,19 +89,20 @@ async fn emails_are_relayed_over_smtp_and_still_captured() {
         .await;
     s.enroll(&event, "ada@example.com", None).await;
     s.advance_to("2026-12-01T15:00:01Z").await;
-    let got = received.lock().unwrap();
-    assert_eq!(got.rcpt.len(), 1, "{:?}", got.rcpt);
-    assert!(got.rcpt[0].contains("<ada@example.com>"));
-    let message = &got.data[0];
-    assert!(
-        message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
-        "{message}"
-    );
-    assert!(
-        message.contains("text/calendar"),
-        "the welcome carries the .ics"
-    );
-    drop(got);
+    {
+        let got = received.lock().unwrap();
+        assert_eq!(got.rcpt.len(), 1, "{:?}", got.rcpt);
+        assert!(got.rcpt[0].contains("<ada@example.com>"));
+        let message = &got.data[0];
+        assert!(
+            message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{message}"
+        );
+        assert!(
+            message.contains("text/calendar"),
+            "the welcome carries the .ics"
+        );
+    }
     assert_eq!(s.outbox().await.len(), 1, "still captured in the outbox");
 }
 
