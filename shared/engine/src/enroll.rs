@@ -13,7 +13,7 @@ use crate::request::Fields;
 use crate::{scheduling, timeline};
 use jiff::tz::TimeZone;
 use myx_core::planner::Status;
-use myx_core::{plan, EventWindow, Registration};
+use myx_core::{plan, Registration};
 use serde_json::{json, Map, Value};
 use std::str::FromStr;
 
@@ -267,11 +267,7 @@ async fn attempt(
         channels: req.consent.channels(),
         contact_id: Some(&contact_id),
     };
-    let window = EventWindow {
-        start: event.starts_at,
-        end: event.ends_at,
-    };
-    let planned = plan(&funnel, window, &registration, None)
+    let planned = plan(&funnel, event.window(), &registration, None)
         .map_err(|e| EngineError::Internal(format!("planning failed: {e}")))?;
 
     let join_url = event.join_url.clone();

@@ -11,9 +11,8 @@ use crate::reads::for_each_registration;
 use crate::records::*;
 use crate::request::Fields;
 use crate::{funnels, scheduling, timeline};
-use jiff::tz::TimeZone;
+use myx_core::plan;
 use myx_core::Funnel;
-use myx_core::{plan, EventWindow, Registration};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -125,22 +124,13 @@ pub async fn update(
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     scheduling::schedule_event_timers(engine, tenant, &event, &funnel).await?;
     let now = engine.clock.now();
-    let window = EventWindow {
-        start: event.starts_at,
-        end: event.ends_at,
-    };
+    let window = event.window();
     for_each_registration(engine, tenant, event_id, |reg| {
         let event = &event;
         let funnel = &funnel;
         async move {
-            let Ok(tz) = TimeZone::get(&reg.timezone) else {
+            let Some(registration) = reg.planner_input() else {
                 return Ok(());
-            };
-            let registration = Registration {
-                at: reg.registered_at,
-                timezone: tz,
-                channels: reg.consent.channels(),
-                contact_id: Some(&reg.contact_id),
             };
             let p = plan(funnel, window, &registration, None)
                 .map_err(|e| EngineError::Internal(e.to_string()))?;

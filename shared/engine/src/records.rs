@@ -124,6 +124,29 @@ pub struct RegistrationRecord {
     pub response: Value,
 }
 
+impl RegistrationRecord {
+    /// This registration as planner input; `None` when the stored zone is
+    /// unknown to the time-zone database.
+    pub fn planner_input(&self) -> Option<myx_core::Registration<'_>> {
+        Some(myx_core::Registration {
+            at: self.registered_at,
+            timezone: jiff::tz::TimeZone::get(&self.timezone).ok()?,
+            channels: self.consent.channels(),
+            contact_id: Some(&self.contact_id),
+        })
+    }
+}
+
+impl EventRecord {
+    /// When the event runs, as the planner sees it.
+    pub fn window(&self) -> myx_core::EventWindow {
+        myx_core::EventWindow {
+            start: self.starts_at,
+            end: self.ends_at,
+        }
+    }
+}
+
 /// Maps an enrollment id to its event and contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

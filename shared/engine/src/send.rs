@@ -27,7 +27,7 @@ use jiff::Timestamp;
 use myx_core::funnel::{Condition, Phase};
 use myx_core::planner::quiet_hours;
 use myx_core::planner::Status;
-use myx_core::{plan, Branch, Channel, EventWindow, Registration};
+use myx_core::{plan, Branch, Channel, Registration};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -140,22 +140,13 @@ async fn fan_out(
     }
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let window = EventWindow {
-        start: event.starts_at,
-        end: event.ends_at,
-    };
+    let window = event.window();
     let due = std::sync::Mutex::new(Vec::new());
     reads::for_each_registration(engine, tenant, event_id, |reg| {
         let (funnel, due) = (&funnel, &due);
         async move {
-            let Ok(tz) = TimeZone::get(&reg.timezone) else {
+            let Some(registration) = reg.planner_input() else {
                 return Ok(());
-            };
-            let registration = Registration {
-                at: reg.registered_at,
-                timezone: tz,
-                channels: reg.consent.channels(),
-                contact_id: Some(&reg.contact_id),
             };
             let Ok(p) = plan(funnel, window, &registration, None) else {
                 return Ok(());
@@ -204,18 +195,10 @@ async fn post_event(
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let branch = branch_of(&reg);
-    let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let registration = Registration {
-        at: reg.registered_at,
-        timezone: tz,
-        channels: reg.consent.channels(),
-        contact_id: Some(contact_id),
-    };
-    let window = EventWindow {
-        start: event.starts_at,
-        end: event.ends_at,
-    };
-    let p = plan(&funnel, window, &registration, Some(branch))
+    let registration = reg
+        .planner_input()
+        .ok_or_else(|| EngineError::Internal(format!("unknown stored zone {:?}", reg.timezone)))?;
+    let p = plan(&funnel, event.window(), &registration, Some(branch))
         .map_err(|e| EngineError::Internal(e.to_string()))?;
     let post: Vec<_> = p
         .sends
@@ -729,11 +712,7 @@ async fn decide(
         channels: reg.consent.channels(),
         contact_id: Some(&reg.contact_id),
     };
-    let window = EventWindow {
-        start: event.starts_at,
-        end: event.ends_at,
-    };
-    let p = plan(funnel, window, &registration, branch)
+    let p = plan(funnel, event.window(), &registration, branch)
         .map_err(|e| EngineError::Internal(e.to_string()))?;
     let Some(planned) = p
         .sends
