@@ -22,4 +22,4 @@ pub use resources::{
     create_configuration_set, create_email_identity, create_queue_with_dlq, create_scheduler_group,
     create_secret, create_table, unique_name, TestQueue,
 };
-pub use sdk::sdk_config;
+pub use sdk::{sdk_config, unreachable_sdk_config};
