@@ -143,6 +143,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
         .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = driver_task.await;
+    stack.outbox.flush_files().await;
     Ok(Outcome::Success)
 }
 

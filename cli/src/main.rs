@@ -20,6 +20,12 @@ mod simulate_cmd;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// The local server allocates many small, short-lived buffers per request
+// across threads; mimalloc handles that better than the system allocator
+// (measured in docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "myx", version, about = "Myxelium: event funnels as code")]
 struct Cli {

@@ -144,12 +144,7 @@ pub fn daily_count(t: &str, c: &str, channel: Channel, day: &str) -> Key {
 
 /// Lowercase hex SHA-256, used for every hashed key part.
 pub fn sha256_hex(input: &str) -> String {
-    let digest = Sha256::digest(input.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("{:x}", Sha256::digest(input.as_bytes()))
 }
 
 /// Emails compare trimmed and case-insensitively.

@@ -1,13 +1,21 @@
-//! The one SQLite connection the store, queue and timers share, and the
-//! bridge that runs blocking SQLite calls off the async executor: reads
-//! one at a time on tokio's blocking pool, writes batched by
-//! [`group_commit`](crate::group_commit).
+//! The SQLite connections the store, queue and timers share, and the
+//! bridge that keeps blocking SQLite calls from stalling the executor:
+//! - writes go to the one writer connection, batched by
+//!   [`group_commit`](crate::group_commit) on tokio's blocking pool;
+//! - reads of a file database run inline on the calling task: they are
+//!   point gets and bounded pages, microseconds of work, where a hop to the
+//!   blocking pool would cost more than the read. They use the writer
+//!   connection between batches (its page cache stays warm) and read-only
+//!   connections while a batch holds it (WAL lets them run beside it);
+//! - checkpoints (copying the WAL back into the database) run on their own
+//!   thread and connection, so no commit ever waits for one.
 
 use crate::group_commit::{run_batch, Job, TypedJob, MAX_BATCH};
 use crate::LocalError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -15,13 +23,34 @@ use tokio::sync::oneshot;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Enough for every statement the adapters prepare (about 40).
 const STATEMENT_CACHE: usize = 64;
-/// Pages the WAL may grow to before a checkpoint copies it back (32 MiB
-/// of 4 KiB pages); fewer checkpoints means fewer page writes per commit.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
+/// Read-only connections of a file database: one per executor thread on a
+/// small machine, plus spares for reads sent to the blocking pool.
+const READERS: usize = 4;
+/// How often the checkpointer copies committed WAL frames back.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// WAL frames past which the checkpointer also restarts the WAL. Passive
+/// checkpoints never catch up with a steady stream of commits, so without
+/// a restart the WAL would grow for as long as the load lasts (and every
+/// commit would extend the file); a restart after a passive pass has
+/// little left to copy, so it holds writers back only briefly.
+const RESTART_AFTER_FRAMES: i64 = 4096;
+/// The writer's page cache. The default (2 MiB) makes a busy writer re-read
+/// pages; the writer's cache stays valid across commits (no one else
+/// writes), which is why reads prefer the writer connection when it is idle.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+/// A reader's page cache. A reader drops its whole cache whenever another
+/// connection has committed, so under load a large one is only more to
+/// clear; the OS page cache holds the file anyway.
+const READER_CACHE_KIB: i64 = 256;
 
 pub(crate) struct SharedConnection {
     conn: Mutex<Connection>,
     pending: Mutex<Pending>,
+    /// Empty for an in-memory database (its data lives in `conn` alone).
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// Dropping it stops the checkpointer thread.
+    _checkpointer: Option<Checkpointer>,
 }
 
 /// Writes waiting for a batch, and whether a combiner is on its way.
@@ -41,24 +70,34 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl SharedConnection {
     pub(crate) fn open_file(path: &Path) -> Result<Self, LocalError> {
-        Self::configure(Connection::open(path)?)
+        let writer = Connection::open(path)?;
+        // In-memory databases answer "memory"; files switch to WAL.
+        let _mode: String =
+            writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        // Checkpoints are the checkpointer's job, never a commit's.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Negative: KiB.
+        writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        let writer = configure(writer)?;
+        let readers = (0..READERS)
+            .map(|_| open_reader(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SharedConnection {
+            conn: Mutex::new(writer),
+            pending: Mutex::new(Pending::default()),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            _checkpointer: Some(Checkpointer::start(path)?),
+        })
     }
 
     pub(crate) fn open_in_memory() -> Result<Self, LocalError> {
-        Self::configure(Connection::open_in_memory()?)
-    }
-
-    fn configure(conn: Connection) -> Result<Self, LocalError> {
-        // In-memory databases answer "memory"; files switch to WAL.
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SharedConnection {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(configure(Connection::open_in_memory()?)?),
             pending: Mutex::new(Pending::default()),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+            _checkpointer: None,
         })
     }
 
@@ -67,16 +106,40 @@ impl SharedConnection {
         f(&mut lock(&self.conn))
     }
 
-    /// Runs a read on tokio's blocking pool with the connection locked.
-    /// `f` must not write: use [`SharedConnection::write`] for that.
+    /// Runs a read. `f` must not write: use [`SharedConnection::write`].
+    /// A file database reads inline on the writer connection when no batch
+    /// holds it (its cache is warm), else on a free reader connection, else
+    /// on the blocking pool; an in-memory one reads on the blocking pool
+    /// through the writer connection. Holding the writer's lock means no
+    /// batch is open on it, so a read there sees only committed data.
     pub(crate) async fn read<T, E, F>(self: &Arc<Self>, f: F) -> Result<T, E>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<LocalError> + Send + 'static,
     {
+        if !self.readers.is_empty() {
+            match self.conn.try_lock() {
+                Ok(conn) => return f(&conn),
+                Err(TryLockError::Poisoned(poisoned)) => return f(&poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..self.readers.len() {
+            let reader = &self.readers[(start + offset) % self.readers.len()];
+            match reader.try_lock() {
+                Ok(conn) => return f(&conn),
+                Err(TryLockError::Poisoned(poisoned)) => return f(&poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
         let shared = Arc::clone(self);
-        match tokio::task::spawn_blocking(move || f(&lock(&shared.conn))).await {
+        let blocking = move || match shared.readers.len() {
+            0 => f(&lock(&shared.conn)),
+            n => f(&lock(&shared.readers[start % n])),
+        };
+        match tokio::task::spawn_blocking(blocking).await {
             Ok(result) => result,
             Err(join_error) => Err(E::from(LocalError::Worker(join_error.to_string()))),
         }
@@ -124,6 +187,75 @@ impl SharedConnection {
                 pending.jobs.drain(..take).collect()
             };
             run_batch(&conn, jobs);
+        }
+    }
+}
+
+/// Settings every connection gets.
+fn configure(conn: Connection) -> Result<Connection, LocalError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Savepoints' statement journals in memory, not in a temporary file
+    // created and deleted per batch.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+fn open_reader(path: &Path) -> Result<Connection, LocalError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = configure(Connection::open_with_flags(path, flags)?)?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// A thread that checkpoints the WAL in the background (PASSIVE: it never
+/// blocks a writer or a reader) until it is dropped.
+struct Checkpointer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Self, LocalError> {
+        let conn = configure(Connection::open(path)?)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("myx-sqlite-checkpoint".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    if let Err(error) = checkpoint(&conn) {
+                        tracing::warn!(%error, "background WAL checkpoint failed; will retry");
+                    }
+                }
+            })
+            .map_err(|e| LocalError::Worker(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// One checkpointer pass: passive, then a restart if the WAL got long.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let wal_frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
+    if wal_frames > RESTART_AFTER_FRAMES {
+        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

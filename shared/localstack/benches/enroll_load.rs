@@ -20,6 +20,10 @@
 //! sent while enrolling). Each run uses a fresh stack and database.
 
 use hdrhistogram::Histogram;
+
+// The allocator `myx dev` ships with, so the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use myx_localstack::{LocalStack, StackOptions};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};

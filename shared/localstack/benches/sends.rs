@@ -30,6 +30,9 @@ use myx_localstack::{LocalStack, StackOptions};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
+// The allocator `myx dev` ships with, so the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BURST: &str = r#"
 funnel: burst
@@ -162,6 +165,8 @@ async fn run(funnel_id: &str, text: &str, format: SourceFormat, contacts: usize,
     // Deliver: the whole pre-event sequence up to the event start.
     let t = Instant::now();
     let processed = stack.driver.advance_to(event_start).await.expect("advance");
+    // Timed until every .eml file is on disk too.
+    stack.outbox.flush_files().await;
     let secs = t.elapsed().as_secs_f64();
     let outbox = stack.outbox.entries().await.expect("outbox");
     let emails = outbox.iter().filter(|e| e.channel == "email").count();

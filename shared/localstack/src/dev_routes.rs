@@ -82,6 +82,8 @@ async fn advance(State(s): State<DevState>, body: axum::body::Bytes) -> Response
     };
     match s.driver.advance_to(target).await {
         Ok(processed) => {
+            // "Everything due ran" includes the emails' .eml files.
+            s.outbox.flush_files().await;
             Json(json!({"now": s.driver.now(), "processed": processed})).into_response()
         }
         Err(DriverError::NotVirtual) => {

@@ -5,6 +5,7 @@
 pub mod dev_page;
 pub mod dev_routes;
 pub mod driver;
+mod eml_files;
 pub mod outbox;
 pub mod smtp;
 pub mod stack;

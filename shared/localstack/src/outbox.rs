@@ -1,7 +1,9 @@
 //! The outbox: the local email and SMS "provider". Every message is kept in
 //! the store (so it survives restarts and `GET /v1/dev/outbox` can list it)
-//! and each email is also written as an `.eml` file.
+//! and each email is also written as an `.eml` file, in the background
+//! ([`crate::eml_files`]).
 
+use crate::eml_files::EmlFiles;
 use async_trait::async_trait;
 use myx_compose::to_eml_at;
 use myx_engine::{
@@ -37,21 +39,30 @@ pub struct OutboxEntry {
 pub struct Outbox {
     store: Arc<dyn TableStore>,
     clock: Arc<dyn Clock>,
-    eml_dir: Option<PathBuf>,
+    eml_files: Option<EmlFiles>,
     relay: Option<crate::smtp::SmtpRelay>,
 }
 
 impl Outbox {
+    /// With `eml_dir`, every email is also written there as an `.eml` file
+    /// (by a writer thread this starts).
     pub fn new(
         store: Arc<dyn TableStore>,
         clock: Arc<dyn Clock>,
         eml_dir: Option<PathBuf>,
-    ) -> Self {
-        Outbox {
+    ) -> std::io::Result<Self> {
+        Ok(Outbox {
             store,
             clock,
-            eml_dir,
+            eml_files: eml_dir.map(EmlFiles::start).transpose()?,
             relay: None,
+        })
+    }
+
+    /// Waits until every `.eml` file of the emails sent so far is written.
+    pub async fn flush_files(&self) {
+        if let Some(files) = &self.eml_files {
+            files.flush().await;
         }
     }
 
@@ -97,20 +108,16 @@ impl EmailSender for Outbox {
     async fn send_email(&self, email: &OutgoingEmail) -> Result<Sent, SendError> {
         let now = self.clock.now();
         let mut eml_path = None;
-        if self.eml_dir.is_some() || self.relay.is_some() {
+        let mut eml = None;
+        if self.eml_files.is_some() || self.relay.is_some() {
             let bytes = to_eml_at(email, now).map_err(|e| SendError::Permanent(e.to_string()))?;
             if let Some(relay) = &self.relay {
                 relay.send(email, &bytes).await?;
             }
-            if let Some(dir) = &self.eml_dir {
-                let path = dir.join(format!("{}.eml", email.message_id));
-                let written = tokio::fs::create_dir_all(dir)
-                    .await
-                    .and(tokio::fs::write(&path, bytes).await);
-                written.map_err(|e| {
-                    SendError::Transient(format!("writing the .eml file failed: {e}"))
-                })?;
+            if let Some(files) = &self.eml_files {
+                let path = files.path_for(&email.message_id);
                 eml_path = Some(path.display().to_string());
+                eml = Some((files, path, bytes));
             }
         }
         let entry = OutboxEntry {
@@ -130,6 +137,11 @@ impl EmailSender for Outbox {
                 .collect(),
         };
         self.record(&entry).await?;
+        // Only once the entry is recorded: a file never exists for an
+        // email the outbox does not hold.
+        if let Some((files, path, bytes)) = eml {
+            files.queue(path, bytes).await;
+        }
         Ok(Sent {
             provider: "outbox".into(),
             provider_id: email.message_id.clone(),

@@ -75,7 +75,7 @@ impl LocalStack {
         let queue = db.queue(clock.clone());
         let timers = db.timers();
         let eml_dir = options.data_dir.as_ref().map(|d| d.join("outbox"));
-        let mut outbox = Outbox::new(store.clone(), clock.clone(), eml_dir);
+        let mut outbox = Outbox::new(store.clone(), clock.clone(), eml_dir)?;
         if let Some(url) = &options.smtp_relay {
             outbox = outbox.with_relay(crate::smtp::SmtpRelay::from_url(url)?);
         }
