@@ -5,6 +5,13 @@
 //! *thread* that spawned the child exits, and every `#[tokio::test]` runs on
 //! its own short-lived thread, so a dedicated keeper thread spawns moto and
 //! then parks for the rest of the process.
+//!
+//! moto is started through `moto_serial.py` (beside this crate), which
+//! serves one request at a time: moto's threaded server checks a DynamoDB
+//! condition and writes the item without a lock, so concurrent conditional
+//! writes could both succeed (the store contract's concurrency cases caught
+//! it losing an update). A moto named by `MYX_MOTO_ENDPOINT` must be
+//! started the same way: `python shared/emulator/moto_serial.py -H .. -p ..`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,6 +30,8 @@ const VENV_VAR: &str = "MYX_TOOLS_VENV";
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Ports can be taken between choosing one and moto binding it: retry.
 const START_ATTEMPTS: usize = 3;
+/// Runs moto_server's `main` with a single-threaded HTTP server.
+const SERIAL_LAUNCHER: &str = include_str!("../moto_serial.py");
 
 static ENDPOINT: OnceLock<String> = OnceLock::new();
 
@@ -47,9 +56,9 @@ pub fn endpoint() -> &'static str {
 fn start_moto() -> String {
     let Some(binary) = find_moto_server() else {
         panic!(
-            "moto_server was not found (looked in ${VENV_VAR}/bin, on PATH and in \
-             ~/.cache/myxelium/tools-venv/bin). Run `scripts/tools.sh` to install it, \
-             or set {ENDPOINT_VAR} to a running moto."
+            "moto_server was not found (looked in ${VENV_VAR}/bin, \
+             ~/.cache/myxelium/tools-venv/bin and on PATH). Run `scripts/tools.sh` to \
+             install it, or set {ENDPOINT_VAR} to a running moto."
         );
     };
     let (sender, receiver) = mpsc::channel();
@@ -78,18 +87,19 @@ fn start_moto() -> String {
     }
 }
 
-/// `$MYX_TOOLS_VENV/bin` first (an explicit choice), then `PATH`, then the
-/// default virtualenv of `scripts/tools.sh`.
+/// `$MYX_TOOLS_VENV/bin` first (an explicit choice), then the default
+/// virtualenv of `scripts/tools.sh` (the pinned moto), then `PATH` (any
+/// other moto installed on the machine).
 fn find_moto_server() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(venv) = std::env::var_os(VENV_VAR) {
         candidates.push(PathBuf::from(venv).join("bin"));
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path));
-    }
     if let Some(home) = std::env::var_os("HOME") {
         candidates.push(PathBuf::from(home).join(".cache/myxelium/tools-venv/bin"));
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path));
     }
     candidates
         .into_iter()
@@ -125,8 +135,9 @@ fn spawn_until_ready(binary: &Path) -> Result<(String, Child), String> {
 fn spawn(binary: &Path, port: u16, log: &Path) -> std::io::Result<Child> {
     let log_file = std::fs::File::create(log)?;
     let parent = std::process::id() as libc::pid_t;
-    let mut command = Command::new(binary);
+    let mut command = Command::new(python_of(binary));
     command
+        .args(["-c", SERIAL_LAUNCHER])
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
@@ -146,6 +157,41 @@ fn spawn(binary: &Path, port: u16, log: &Path) -> std::io::Result<Child> {
         });
     }
     command.spawn()
+}
+
+/// The Python that runs `moto_server` (and so can import moto): the
+/// script's `#!` interpreter, else a `python3` beside it, else `python3`.
+fn python_of(moto_server: &Path) -> PathBuf {
+    if let Some(interpreter) = shebang_interpreter(moto_server) {
+        return interpreter;
+    }
+    if let Some(dir) = moto_server.parent() {
+        for name in ["python3", "python"] {
+            let candidate = dir.join(name);
+            if is_executable(&candidate) {
+                return candidate;
+            }
+        }
+    }
+    PathBuf::from("python3")
+}
+
+/// `#!/venv/bin/python` gives that path; `#!/usr/bin/env python3` gives
+/// `python3`. A `/bin/sh` trampoline (pip's form for long paths) gives `None`.
+fn shebang_interpreter(script: &Path) -> Option<PathBuf> {
+    let mut head = [0u8; 512];
+    let read = std::fs::File::open(script).ok()?.read(&mut head).ok()?;
+    let first_line = std::str::from_utf8(&head[..read]).ok()?.lines().next()?;
+    let mut words = first_line.strip_prefix("#!")?.split_whitespace();
+    let program = words.next()?;
+    let interpreter = if program.ends_with("/env") {
+        words.find(|w| !w.starts_with('-'))?
+    } else {
+        program
+    };
+    let name = Path::new(interpreter).file_name()?.to_str()?;
+    name.starts_with("python")
+        .then(|| PathBuf::from(interpreter))
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -199,6 +245,31 @@ fn answers_http(address: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interpreter_comes_from_the_shebang() {
+        let dir = std::env::temp_dir().join(format!("myx-shebang-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            (
+                "#!/venv/bin/python3.11\nimport x\n",
+                Some("/venv/bin/python3.11"),
+            ),
+            ("#!/usr/bin/env python3\n", Some("python3")),
+            ("#!/bin/sh\n'exec' /long/python\n", None),
+            ("no shebang\n", None),
+        ];
+        for (i, (text, expected)) in cases.into_iter().enumerate() {
+            let path = dir.join(format!("script{i}"));
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(
+                shebang_interpreter(&path),
+                expected.map(PathBuf::from),
+                "{text:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn host_port_reads_http_urls_only() {
