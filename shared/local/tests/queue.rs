@@ -160,6 +160,26 @@ async fn messages_come_out_in_visibility_order_then_enqueue_order() {
 }
 
 #[tokio::test]
+async fn ack_many_removes_exactly_the_given_messages() {
+    let queue = memory_queue();
+    queue
+        .enqueue_at(vec![message("a"), message("b"), message("c")], t0())
+        .await
+        .expect("ok");
+    let got = queue.receive(t0(), 10, mins(1)).await.expect("ok");
+    assert_eq!(got.len(), 3);
+    let (a, b, c) = (got[0].id, got[1].id, got[2].id);
+    assert_eq!(queue.ack_many(vec![a, c]).await.expect("ok"), 2);
+    assert_eq!(
+        queue.ack_many(vec![a, c]).await.expect("ok"),
+        0,
+        "acked messages are gone"
+    );
+    let back = receive_one(&queue, t0() + mins(2)).await;
+    assert_eq!((back.id, back.message), (b, message("b")));
+}
+
+#[tokio::test]
 async fn ack_removes_a_message_for_good() {
     let queue = memory_queue();
     queue

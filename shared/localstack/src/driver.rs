@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use myx_engine::send::{self, Outcome};
 use myx_engine::WorkMessage;
 use myx_engine::{Engine, ManualClock};
-use myx_local::{Delivery, LocalError, LocalQueue, LocalTimers};
+use myx_local::{Delivery, LocalError, LocalQueue, LocalTimers, MessageId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -29,19 +29,20 @@ fn ordering_key(message: &WorkMessage) -> String {
     }
 }
 
-/// Runs one message through the send pipeline and settles it on the queue.
+/// Runs one message through the send pipeline. Failures are settled on the
+/// queue at once; a handled message's id is returned, to be acked with the
+/// rest of its batch in one write (if the process dies first, the message
+/// comes back and its claim makes the repeat a no-op).
 async fn handle(
     engine: &Engine,
     queue: &LocalQueue,
     delivery: Delivery,
     now: Timestamp,
     max_attempts: u32,
-) -> Result<(), LocalError> {
+) -> Result<Option<MessageId>, LocalError> {
     let final_attempt = delivery.receive_count >= max_attempts;
     match send::process(engine, &delivery.message, final_attempt).await {
-        Ok(Outcome::Done) => {
-            queue.ack(delivery.id).await?;
-        }
+        Ok(Outcome::Done) => return Ok(Some(delivery.id)),
         Ok(Outcome::Retry(why)) => {
             queue.fail(delivery.id, now, false, &why).await?;
         }
@@ -50,7 +51,7 @@ async fn handle(
             queue.fail(delivery.id, now, false, &e.to_string()).await?;
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// How long a received message stays invisible while it is processed.
@@ -130,19 +131,28 @@ impl Driver {
                 let engine = self.engine.clone();
                 let queue = self.queue.clone();
                 tasks.spawn(async move {
+                    let mut done = Vec::new();
                     for delivery in group {
-                        handle(&engine, &queue, delivery, now, max_attempts).await?;
+                        done.extend(handle(&engine, &queue, delivery, now, max_attempts).await?);
                     }
-                    Ok::<(), LocalError>(())
+                    Ok::<_, LocalError>(done)
                 });
             }
+            let mut done = Vec::new();
+            let mut failed = None;
             while let Some(joined) = tasks.join_next().await {
                 match joined {
-                    Ok(result) => result?,
+                    Ok(Ok(ids)) => done.extend(ids),
+                    Ok(Err(e)) => failed = Some(e),
                     Err(e) => {
                         tracing::error!(error = %e, "a worker task failed; its messages become visible again")
                     }
                 }
+            }
+            // The handled messages are acked even when another group failed.
+            self.queue.ack_many(done).await?;
+            if let Some(e) = failed {
+                return Err(e.into());
             }
         }
     }

@@ -101,6 +101,23 @@ impl LocalQueue {
         self.conn.write(move |conn| ops::ack(conn, id)).await
     }
 
+    /// Removes several handled messages in one write; returns how many were
+    /// still on the queue.
+    pub async fn ack_many(&self, ids: Vec<MessageId>) -> Result<usize, LocalError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.conn
+            .write(move |conn| {
+                let mut removed = 0;
+                for id in ids {
+                    removed += usize::from(ops::ack(conn, id)?);
+                }
+                Ok(removed)
+            })
+            .await
+    }
+
     /// Records a failed attempt: retried after the policy's delay, or
     /// dead-lettered when `permanent` or out of attempts.
     pub async fn fail(
