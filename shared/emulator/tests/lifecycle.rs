@@ -16,10 +16,9 @@ fn answers(endpoint: &str) -> bool {
 }
 
 #[test]
+#[ignore = "run by moto_dies_with_the_test_process as a child process"]
 fn child_starts_moto_from_a_short_lived_thread() {
-    if std::env::var_os(CHILD_VAR).is_none() {
-        return; // only meaningful as the child of the test below
-    }
+    assert!(std::env::var_os(CHILD_VAR).is_some(), "run as a child only");
     let endpoint = std::thread::spawn(|| myx_emulator::endpoint().to_string())
         .join()
         .expect("the starting thread ran");
@@ -32,20 +31,16 @@ fn child_starts_moto_from_a_short_lived_thread() {
 }
 
 #[test]
+#[ignore = "run by without_moto_the_panic_says_how_to_install_it as a child process"]
 fn child_without_moto_anywhere() {
-    if std::env::var_os(CHILD_VAR).is_none() {
-        return;
-    }
+    assert!(std::env::var_os(CHILD_VAR).is_some(), "run as a child only");
     myx_emulator::endpoint();
 }
 
 #[test]
 fn without_moto_the_panic_says_how_to_install_it() {
-    if std::env::var_os(CHILD_VAR).is_some() {
-        return;
-    }
     let output = Command::new(std::env::current_exe().expect("this test binary"))
-        .args(["--exact", "child_without_moto_anywhere"])
+        .args(["--ignored", "--exact", "child_without_moto_anywhere"])
         .env(CHILD_VAR, "1")
         .env_remove("MYX_MOTO_ENDPOINT")
         .env("MYX_TOOLS_VENV", "/nonexistent/venv")
@@ -67,11 +62,9 @@ fn without_moto_the_panic_says_how_to_install_it() {
 
 #[test]
 fn moto_dies_with_the_test_process() {
-    if std::env::var_os(CHILD_VAR).is_some() {
-        return;
-    }
     let output = Command::new(std::env::current_exe().expect("this test binary"))
         .args([
+            "--ignored",
             "--exact",
             "child_starts_moto_from_a_short_lived_thread",
             "--nocapture",
