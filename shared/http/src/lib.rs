@@ -7,4 +7,4 @@ mod rate_limit;
 mod routes;
 
 pub use rate_limit::RateLimit;
-pub use routes::{router, ApiState};
+pub use routes::{admin_router, public_router, router, ApiState};

@@ -69,3 +69,61 @@ async fn every_served_route_is_documented() {
         }
     }
 }
+
+/// The `enroll` and `admin` functions serve disjoint halves of the API:
+/// every documented non-dev route is answered by exactly one of them.
+#[tokio::test]
+async fn public_and_admin_routers_split_the_documented_routes() {
+    use tower::ServiceExt;
+    let s = TestServer::start("2026-12-01T00:00:00Z").await;
+    let state = myx_http::ApiState {
+        engine: s.stack.engine.clone(),
+        rate_limit: None,
+    };
+    let answers = |router: axum::Router, method: String, path: String| async move {
+        let request = axum::http::Request::builder()
+            .method(method.as_str())
+            .uri(path.replace("{id}", "x"))
+            .header("authorization", format!("Bearer {ADMIN_KEY}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        status != 405 && !String::from_utf8_lossy(&body).contains("no such route")
+    };
+    for (method, path) in documented() {
+        if path.starts_with("/v1/dev/") || path == "/dev" {
+            continue;
+        }
+        let public = answers(
+            myx_http::public_router(state.clone()),
+            method.clone(),
+            path.clone(),
+        )
+        .await;
+        let admin = answers(
+            myx_http::admin_router(state.clone()),
+            method.clone(),
+            path.clone(),
+        )
+        .await;
+        assert!(
+            public ^ admin,
+            "{method} {path}: served by public={public} admin={admin}"
+        );
+        let operator_only = path.contains("/timeline")
+            || !matches!(
+                path.as_str(),
+                "/v1/health"
+                    | "/v1/enrollments"
+                    | "/v1/unsubscribe"
+                    | "/v1/events/{id}/calendar.ics"
+            );
+        assert_eq!(admin, operator_only, "{method} {path} is on the wrong side");
+    }
+}

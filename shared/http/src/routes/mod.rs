@@ -28,10 +28,38 @@ pub struct ApiState {
     pub rate_limit: Option<RateLimit>,
 }
 
+/// Every route: what `myx dev` serves.
 pub fn router(state: ApiState) -> Router {
+    public_routes()
+        .merge(admin_routes())
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// The public routes (the `enroll` function): forms, calendars and
+/// unsubscribe links. No API key; enrollment is rate limited.
+pub fn public_router(state: ApiState) -> Router {
+    public_routes().fallback(not_found).with_state(state)
+}
+
+/// The operator routes (the `admin` function), each behind an API key.
+pub fn admin_router(state: ApiState) -> Router {
+    admin_routes().fallback(not_found).with_state(state)
+}
+
+fn public_routes() -> Router<ApiState> {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/enrollments", post(enrollments::create))
+        .route("/v1/events/{id}/calendar.ics", get(public::calendar_ics))
+        .route(
+            "/v1/unsubscribe",
+            get(public::unsubscribe_page).post(public::unsubscribe),
+        )
+}
+
+fn admin_routes() -> Router<ApiState> {
+    Router::new()
         .route("/v1/enrollments/{id}/timeline", get(enrollments::timeline))
         .route("/v1/funnels/{id}", put(funnels::put))
         .route("/v1/events", post(events::create).get(events::list))
@@ -42,13 +70,6 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/events/{id}/attendance", post(lifecycle::attendance))
         .route("/v1/events/{id}/complete", post(lifecycle::complete))
         .route("/v1/events/{id}/cancel", post(lifecycle::cancel))
-        .route("/v1/events/{id}/calendar.ics", get(public::calendar_ics))
-        .route(
-            "/v1/unsubscribe",
-            get(public::unsubscribe_page).post(public::unsubscribe),
-        )
-        .fallback(not_found)
-        .with_state(state)
 }
 
 async fn health() -> Json<Value> {
