@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 const ENDPOINT_VAR: &str = "MYX_MOTO_ENDPOINT";
 /// Overrides the tools virtualenv that `scripts/tools.sh` creates.
 const VENV_VAR: &str = "MYX_TOOLS_VENV";
+/// Keeps moto's log (every request it served) at this path.
+const LOG_VAR: &str = "MYX_MOTO_LOG";
 /// How long moto may take to answer (it usually needs about 1.5 s).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Ports can be taken between choosing one and moto binding it: retry.
@@ -116,12 +118,22 @@ fn spawn_until_ready(binary: &Path) -> Result<(String, Child), String> {
     let mut failures = Vec::new();
     for _ in 0..START_ATTEMPTS {
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
-        let log = std::env::temp_dir().join(format!("myx-moto-{}-{port}.log", std::process::id()));
+        let kept_log = std::env::var_os(LOG_VAR).map(PathBuf::from);
+        let log = kept_log.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("myx-moto-{}-{port}.log", std::process::id()))
+        });
         let mut child = spawn(binary, port, &log)
             .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
         let address = format!("127.0.0.1:{port}");
         match wait_until_ready(&address, Some(&mut child)) {
-            Ok(()) => return Ok((format!("http://{address}"), child)),
+            Ok(()) => {
+                // A log nobody asked for only fills the temp dir: moto keeps
+                // writing to the open file, which goes when moto does.
+                if kept_log.is_none() {
+                    let _ = std::fs::remove_file(&log);
+                }
+                return Ok((format!("http://{address}"), child));
+            }
             Err(error) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -133,7 +145,10 @@ fn spawn_until_ready(binary: &Path) -> Result<(String, Child), String> {
 }
 
 fn spawn(binary: &Path, port: u16, log: &Path) -> std::io::Result<Child> {
-    let log_file = std::fs::File::create(log)?;
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
     let parent = std::process::id() as libc::pid_t;
     let mut command = Command::new(python_of(binary));
     command
