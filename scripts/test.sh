@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== tools: the AWS emulator (moto) and cfn-lint, in a cached virtualenv"
+MYX_TOOLS_BIN=$(scripts/tools.sh)
+export MYX_TOOLS_BIN
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -15,7 +19,13 @@ echo "== example funnels: validate and run their expectation files"
 cargo run --locked -q -p myx -- funnel validate examples/funnels/*.yaml
 cargo run --locked -q -p myx -- funnel test examples/funnels/*.test.yaml
 
-echo "== cargo test"
+echo "== CloudFormation lint (template.yaml, infra/*.yaml)"
+scripts/cfn-lint.sh
+
+echo "== sample Lambda events are up to date"
+python3 events/generate.py --check
+
+echo "== cargo test (the AWS adapters' tests start moto themselves)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
