@@ -8,7 +8,7 @@
 //!   connection between batches (its page cache stays warm) and read-only
 //!   connections while a batch holds it (WAL lets them run beside it);
 //! - checkpoints (copying the WAL back into the database) run on their own
-//!   thread and connection, so no commit ever waits for one.
+//!   thread and connection, so commits rarely wait for one.
 
 use crate::group_commit::{run_batch, Job, TypedJob, MAX_BATCH};
 use crate::LocalError;
@@ -28,12 +28,15 @@ const STATEMENT_CACHE: usize = 64;
 const READERS: usize = 4;
 /// How often the checkpointer copies committed WAL frames back.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-/// WAL frames past which the checkpointer also restarts the WAL. Passive
-/// checkpoints never catch up with a steady stream of commits, so without
-/// a restart the WAL would grow for as long as the load lasts (and every
-/// commit would extend the file); a restart after a passive pass has
-/// little left to copy, so it holds writers back only briefly.
-const RESTART_AFTER_FRAMES: i64 = 4096;
+/// WAL frames past which a commit ends with a (passive) checkpoint of its
+/// own. The background checkpointer never quite catches up with a steady
+/// stream of commits, so without this the WAL would grow for as long as the
+/// load lasts (every commit extending the file). Run by the writer between
+/// batches, the checkpoint sees no new frames, finishes what the background
+/// one left (little), and the next batch starts the WAL over. (Restarting
+/// from the checkpointer instead would hold writers in SQLite's busy
+/// handler, which sleeps for milliseconds at a time.)
+const WRITER_CHECKPOINT_FRAMES: i64 = 4096;
 /// The writer's page cache. The default (2 MiB) makes a busy writer re-read
 /// pages; the writer's cache stays valid across commits (no one else
 /// writes), which is why reads prefer the writer connection when it is idle.
@@ -74,8 +77,7 @@ impl SharedConnection {
         // In-memory databases answer "memory"; files switch to WAL.
         let _mode: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        // Checkpoints are the checkpointer's job, never a commit's.
-        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_FRAMES)?;
         // Negative: KiB.
         writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         let writer = configure(writer)?;
@@ -213,7 +215,8 @@ fn open_reader(path: &Path) -> Result<Connection, LocalError> {
 }
 
 /// A thread that checkpoints the WAL in the background (PASSIVE: it never
-/// blocks a writer or a reader) until it is dropped.
+/// blocks a writer or a reader) until it is dropped, so that the writer's
+/// own checkpoints find little left to copy.
 struct Checkpointer {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -242,13 +245,10 @@ impl Checkpointer {
     }
 }
 
-/// One checkpointer pass: passive, then a restart if the WAL got long.
+/// One checkpointer pass: copies committed frames back without blocking
+/// anyone.
 fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
-    let wal_frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
-    if wal_frames > RESTART_AFTER_FRAMES {
-        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
-    }
-    Ok(())
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
 impl Drop for Checkpointer {

@@ -126,9 +126,9 @@ async fn an_acknowledged_write_is_visible_to_the_next_read() {
     }
 }
 
-/// Commits never checkpoint (that would stall every writer behind a copy
-/// of the WAL); a background checkpointer copies the WAL into the database
-/// file instead. Without it the main file would stay at its initial size.
+/// A background checkpointer copies the WAL into the database file while
+/// the WAL is still short (the writer checkpoints only a long WAL). Without
+/// it the main file would stay at its initial size here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_is_checkpointed_in_the_background() {
     let dir = TempDir::new().expect("a temporary directory");
@@ -161,9 +161,9 @@ async fn the_wal_is_checkpointed_in_the_background() {
     }
 }
 
-/// Under a steady stream of commits a passive checkpoint never catches up,
-/// so the checkpointer also restarts the WAL once it is long: the WAL file
-/// stays far smaller than the data written through it.
+/// Under a steady stream of commits a background checkpoint never catches
+/// up, so the writer finishes it once the WAL is long and the WAL starts
+/// over: the WAL file stays far smaller than the data written through it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_stays_bounded_under_sustained_writes() {
     let dir = TempDir::new().expect("a temporary directory");
