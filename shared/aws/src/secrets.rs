@@ -5,6 +5,11 @@
 //! No value ever reaches a log or an error message: `Debug` shows only
 //! which secrets are set, and a JSON error reports its position, not the
 //! text around it.
+//!
+//! An empty (or blank) value counts as unset, like a missing key: an
+//! operator clearing a provider's credential in the console leaves `""`
+//! behind, and an empty credential must never be used (an empty webhook
+//! secret would verify forged signatures).
 
 use crate::aws_error::classify;
 use aws_config::SdkConfig;
@@ -65,6 +70,9 @@ pub struct AppSecrets {
     pub zoom_webhook_secret_token: Option<SecretString>,
     pub resend_api_key: Option<SecretString>,
     pub resend_webhook_secret: Option<SecretString>,
+    /// The default tenant's admin API key: registered (as its SHA-256) when
+    /// a function starts, so operators need no hand-written table items.
+    pub admin_api_key: Option<SecretString>,
 }
 
 /// The secret's JSON. Unknown fields are ignored: other tools may keep
@@ -82,6 +90,12 @@ struct SecretJson {
     zoom_webhook_secret_token: Option<String>,
     resend_api_key: Option<String>,
     resend_webhook_secret: Option<String>,
+    admin_api_key: Option<String>,
+}
+
+/// `None` for a missing, empty or blank value.
+fn set(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 impl AppSecrets {
@@ -97,8 +111,7 @@ impl AppSecrets {
                 e.column()
             ),
         })?;
-        let unsubscribe_key = json
-            .unsubscribe_key
+        let unsubscribe_key = set(json.unsubscribe_key)
             .map(|key| {
                 UnsubscribeKey::new(key.as_bytes()).map_err(|e| SecretsError::BadUnsubscribeKey {
                     secret_id: secret_id.to_string(),
@@ -106,7 +119,7 @@ impl AppSecrets {
                 })
             })
             .transpose()?;
-        let secret = |value: Option<String>| value.map(SecretString);
+        let secret = |value: Option<String>| set(value).map(SecretString);
         Ok(AppSecrets {
             unsubscribe_key,
             twilio_account_sid: secret(json.twilio_account_sid),
@@ -118,6 +131,7 @@ impl AppSecrets {
             zoom_webhook_secret_token: secret(json.zoom_webhook_secret_token),
             resend_api_key: secret(json.resend_api_key),
             resend_webhook_secret: secret(json.resend_webhook_secret),
+            admin_api_key: secret(json.admin_api_key),
         })
     }
 }
@@ -222,6 +236,22 @@ mod tests {
         let error = AppSecrets::from_json("s", r#"{"unsubscribeKey":"short-key"}"#).unwrap_err();
         assert!(matches!(error, SecretsError::BadUnsubscribeKey { .. }));
         assert!(!error.to_string().contains("short-key"), "{error}");
+    }
+
+    #[test]
+    fn empty_and_blank_values_count_as_unset() {
+        let text = r#"{"unsubscribeKey":"","twilioAuthToken":"  ","resendWebhookSecret":"",
+            "adminApiKey":"","zoomClientId":null,"resendApiKey":"re_x"}"#;
+        let secrets = AppSecrets::from_json("s", text).unwrap();
+        assert!(secrets.unsubscribe_key.is_none(), "an empty key is no key");
+        assert!(secrets.twilio_auth_token.is_none());
+        assert!(secrets.resend_webhook_secret.is_none());
+        assert!(secrets.admin_api_key.is_none());
+        assert!(secrets.zoom_client_id.is_none());
+        assert_eq!(
+            secrets.resend_api_key.as_ref().map(SecretString::expose),
+            Some("re_x")
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ async fn reads_the_secret_once_and_keeps_it() {
         "zoomWebhookSecretToken": "zoom-webhook",
         "resendApiKey": "re_key",
         "resendWebhookSecret": "whsec_x",
+        "adminApiKey": "myx_admin_key",
         "someoneElsesKey": "ignored",
     })
     .to_string();
@@ -60,8 +61,19 @@ async fn reads_the_secret_once_and_keeps_it() {
         expose(&secrets.resend_webhook_secret).as_deref(),
         Some("whsec_x")
     );
+    assert_eq!(
+        expose(&secrets.admin_api_key).as_deref(),
+        Some("myx_admin_key")
+    );
     let debug = format!("{secrets:?}");
-    for value in [KEY, "twilio-token", "zoom-secret", "re_key", "+15550000000"] {
+    for value in [
+        KEY,
+        "twilio-token",
+        "zoom-secret",
+        "re_key",
+        "+15550000000",
+        "myx_admin_key",
+    ] {
         assert!(!debug.contains(value), "{value} in {debug}");
     }
 
@@ -151,4 +163,37 @@ async fn a_failed_read_is_not_cached() {
         secrets.resend_api_key.as_ref().map(SecretString::expose),
         Some("re_late")
     );
+}
+
+#[tokio::test]
+async fn empty_values_in_the_secret_are_unset() {
+    // What an operator leaves behind after clearing values in the console.
+    let config = myx_emulator::sdk_config();
+    let text = serde_json::json!({
+        "unsubscribeKey": KEY,
+        "twilioAccountSid": "",
+        "twilioAuthToken": "",
+        "zoomWebhookSecretToken": " ",
+        "resendWebhookSecret": "",
+        "adminApiKey": "",
+    })
+    .to_string();
+    let secret_id = myx_emulator::create_secret(&config, &text).await;
+    let cache = SecretsCache::new(&config, &secret_id);
+    let secrets = cache.get().await.expect("read");
+    assert!(secrets.unsubscribe_key.is_some());
+    assert!(secrets.twilio_account_sid.is_none());
+    assert!(secrets.twilio_auth_token.is_none());
+    assert!(secrets.zoom_webhook_secret_token.is_none());
+    assert!(secrets.resend_webhook_secret.is_none());
+    assert!(secrets.admin_api_key.is_none());
+
+    // An empty unsubscribe key is a missing one, not a too-short one.
+    let secret_id = myx_emulator::create_secret(&config, r#"{"unsubscribeKey":""}"#).await;
+    let cache = SecretsCache::new(&config, &secret_id);
+    let secrets = cache
+        .get()
+        .await
+        .expect("an empty key is unset, not an error");
+    assert!(secrets.unsubscribe_key.is_none());
 }
