@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod engine;
 pub mod enroll;
 pub mod events;
+pub mod export;
 pub mod funnels;
 pub mod keys;
 pub mod lifecycle;
