@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use myx_core::SourceFormat;
 use myx_engine::{events, funnels};
+use myx_localstack::funnel_dir::{FunnelDir, FunnelFileOutcome};
 use myx_localstack::stack::DEV_TENANT;
 use myx_localstack::{LocalStack, StackOptions};
 use std::path::PathBuf;
@@ -100,9 +101,10 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
         .await
         .context("opening the local stack")?,
     );
-    if let Some(dir) = &args.funnels {
-        load_funnels(&stack, dir).await?;
-    }
+    let mut funnel_dir = match &args.funnels {
+        Some(dir) => Some(load_funnels(&stack, dir).await?),
+        None => None,
+    };
     let demo_event = if args.demo {
         Some(seed_demo(&stack).await?)
     } else {
@@ -126,6 +128,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
         eprintln!("  demo event: {id}  (enroll: curl -XPOST {public_url}/v1/enrollments -H 'content-type: application/json' -d '{{\"email\":\"you@example.com\",\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"eventId\":\"{id}\"}}')");
     }
 
+    let watcher = funnel_dir
+        .take()
+        .map(|dir| tokio::spawn(watch_funnels(stack.clone(), dir)));
     let driver = stack.driver.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut driver_stop = stop_rx.clone();
@@ -143,47 +148,63 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
         .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = driver_task.await;
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     stack.outbox.flush_files().await;
     Ok(Outcome::Success)
 }
 
-async fn load_funnels(stack: &LocalStack, dir: &std::path::Path) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
-                && !name.contains(".test.")
-        })
-        .collect();
-    entries.sort();
-    for path in entries {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let format = SourceFormat::from_path(&path);
-        let doc = myx_core::funnel::load::load_doc(&text, format).map_err(|p| {
-            anyhow::anyhow!(
-                "{}: {}",
-                path.display(),
-                p.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
-        let stored = funnels::put_funnel(&stack.engine, DEV_TENANT, &doc.funnel, &text, format)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        eprintln!(
-            "loaded funnel {} v{} from {}",
-            stored.id,
-            stored.version,
-            path.display()
-        );
+/// Stores the folder's funnels; any invalid file stops `myx dev` from starting.
+async fn load_funnels(stack: &LocalStack, dir: &std::path::Path) -> anyhow::Result<FunnelDir> {
+    let mut funnel_dir = FunnelDir::new(dir, DEV_TENANT);
+    let outcomes = funnel_dir
+        .sync(&stack.engine)
+        .await
+        .with_context(|| format!("reading {}", dir.display()))?;
+    for outcome in outcomes {
+        match outcome {
+            FunnelFileOutcome::Stored {
+                path, id, version, ..
+            } => eprintln!("loaded funnel {id} v{version} from {}", path.display()),
+            FunnelFileOutcome::Invalid { path, problem } => {
+                anyhow::bail!("{}: {problem}", path.display())
+            }
+        }
     }
-    Ok(())
+    Ok(funnel_dir)
+}
+
+/// Re-reads the funnel folder every second while the server runs: a changed
+/// file becomes a new funnel version (events created afterwards pin it); an
+/// invalid edit is reported and the previous version stays.
+async fn watch_funnels(stack: Arc<LocalStack>, mut funnel_dir: FunnelDir) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let outcomes = match funnel_dir.sync(&stack.engine).await {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                tracing::warn!(dir = %funnel_dir.dir().display(), error = %e, "cannot read the funnel folder");
+                continue;
+            }
+        };
+        for outcome in outcomes {
+            match outcome {
+                FunnelFileOutcome::Stored {
+                    path,
+                    id,
+                    version,
+                    changed: true,
+                } => eprintln!("reloaded funnel {id} v{version} from {}", path.display()),
+                FunnelFileOutcome::Stored { .. } => {}
+                FunnelFileOutcome::Invalid { path, problem } => eprintln!(
+                    "{}: not reloaded, the previous version stays: {problem}",
+                    path.display()
+                ),
+            }
+        }
+    }
 }
 
 /// The example webinar funnel and an event three days out.

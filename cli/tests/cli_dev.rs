@@ -122,7 +122,15 @@ async fn dev_server_runs_a_funnel_on_a_virtual_clock() {
         .json()
         .await
         .unwrap();
-    let messages = outbox["messages"].as_array().unwrap();
+    let mut messages = outbox["messages"].as_array().unwrap().clone();
+    // Sends due at the same instant go out in no particular order.
+    messages.sort_by_key(|m| {
+        (
+            m["sentAt"].as_str().unwrap().to_string(),
+            m["step"].as_str().unwrap().to_string(),
+            m["channel"].as_str().unwrap().to_string(),
+        )
+    });
     let steps: Vec<(&str, &str, &str)> = messages
         .iter()
         .map(|m| {

@@ -32,7 +32,10 @@ impl FunnelCache {
 pub struct StoredFunnel {
     pub id: String,
     pub version: u64,
+    /// The first version of this funnel.
     pub created: bool,
+    /// `false` when the document equals the latest version's (no new version).
+    pub changed: bool,
 }
 
 /// Validates `text` and stores it as the next version of funnel `id`.
@@ -71,6 +74,25 @@ pub async fn put_funnel(
         ),
         None => (0, Condition::NotExists),
     };
+    let document = serde_json::to_value(&doc).map_err(|e| EngineError::Internal(e.to_string()))?;
+    // Storing the same document again is a no-op (a PUT is idempotent, and
+    // `myx dev --funnels` re-reads its folder on every start and change).
+    if latest > 0 {
+        if let Some(stored) = engine
+            .store
+            .get(&keys::funnel_version(tenant, id, latest))
+            .await?
+        {
+            if from_data::<FunnelVersionRecord>(&stored)?.document == document {
+                return Ok(StoredFunnel {
+                    id: id.to_string(),
+                    version: latest,
+                    created: false,
+                    changed: false,
+                });
+            }
+        }
+    }
     let version = latest + 1;
     let now = engine.clock.now();
     let mut head_item = Item::new(
@@ -84,7 +106,7 @@ pub async fn put_funnel(
     let record = FunnelVersionRecord {
         funnel_id: id.to_string(),
         version,
-        document: serde_json::to_value(&doc).map_err(|e| EngineError::Internal(e.to_string()))?,
+        document,
         stored_at: now,
     };
     engine
@@ -113,6 +135,7 @@ pub async fn put_funnel(
         id: id.to_string(),
         version,
         created: version == 1,
+        changed: true,
     })
 }
 

@@ -125,6 +125,12 @@ pub async fn cancel_event_timers(
     Ok(())
 }
 
+/// The least queue delay of a new enrollment's sends. They are queued
+/// before the enrollment writes its registration (so that a crash between
+/// leaves no registration without its sends); the delay lets that write
+/// land first. A worker that still arrives early retries (see `send`).
+pub const FRESH_QUEUE_DELAY_SECONDS: u32 = 2;
+
 /// Timers (or queue messages) for one contact's own sends in `sends`.
 /// `fresh`: the enrollment has no timers yet, so nothing needs cancelling.
 /// The writes are issued together so the store can commit them as a group.
@@ -154,7 +160,10 @@ pub async fn schedule_contact_sends(
                 };
                 let wait = at.duration_since(now);
                 if wait <= engine.config.queue_delay_horizon {
-                    let delay = delay_seconds(wait);
+                    let delay = match fresh {
+                        true => delay_seconds(wait).max(FRESH_QUEUE_DELAY_SECONDS),
+                        false => delay_seconds(wait),
+                    };
                     queued.push((delay, message));
                     if !fresh {
                         cancels.push(name);

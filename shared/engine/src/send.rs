@@ -244,7 +244,14 @@ async fn contact_step(
         Err(e) => return Err(e),
     };
     let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
-        return Ok(Outcome::Done);
+        // An enrollment sets its timers and queues its first sends before it
+        // writes the registration (so a crash between leaves no registration
+        // without its sends); a worker can get there first. Try again later;
+        // on the last attempt the enrollment evidently failed.
+        if final_attempt {
+            return Ok(Outcome::Done);
+        }
+        return Ok(Outcome::Retry("the registration is not written yet".into()));
     };
     let record = |kind, reason: String, send_at| TimelineEntry {
         at: now,

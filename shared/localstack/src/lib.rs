@@ -6,6 +6,7 @@ pub mod dev_page;
 pub mod dev_routes;
 pub mod driver;
 mod eml_files;
+pub mod funnel_dir;
 pub mod outbox;
 pub mod smtp;
 pub mod stack;

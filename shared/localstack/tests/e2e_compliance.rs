@@ -60,7 +60,7 @@ async fn one_click_unsubscribe_suppresses_email() {
     let s = TestServer::start("2026-12-01T15:00:00Z").await;
     let event = s.webinar_event(START, END).await;
     s.enroll(&event, "ada@example.com", None).await;
-    s.advance_to("2026-12-01T15:00:01Z").await;
+    s.advance_to("2026-12-01T15:00:05Z").await;
     let outbox = s.outbox().await;
     let link = outbox[0]["headers"]["List-Unsubscribe"]
         .as_str()
@@ -128,7 +128,9 @@ async fn sms_in_quiet_hours_waits_for_the_morning() {
         )
     );
     let email = sends_to(&outbox, "night@example.com");
-    assert_eq!(email[0].2, "2026-12-01T23:30:00Z");
+    // A new enrollment's first sends are queued a moment after it (see
+    // scheduling::FRESH_QUEUE_DELAY_SECONDS).
+    assert_eq!(email[0].2, "2026-12-01T23:30:02Z");
 }
 
 #[tokio::test]

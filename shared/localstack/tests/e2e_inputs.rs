@@ -221,3 +221,43 @@ async fn oversized_bodies_rate_limits_and_missing_keys() {
         "{body}"
     );
 }
+
+/// Storing a funnel is idempotent: the same document again returns the
+/// latest version unchanged; a changed document becomes the next version.
+#[tokio::test]
+async fn storing_the_same_funnel_again_makes_no_new_version() {
+    let s = TestServer::start("2026-12-01T00:00:00Z").await;
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/funnels/workshop.yaml"
+    ))
+    .unwrap();
+    let id = "workshop-1day";
+    let first = s.admin_put_yaml(&format!("/v1/funnels/{id}"), &yaml).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(
+        (first["version"].as_u64(), first["changed"].as_bool()),
+        (Some(1), Some(true))
+    );
+
+    let again = s.admin_put_yaml(&format!("/v1/funnels/{id}"), &yaml).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(
+        (again["version"].as_u64(), again["changed"].as_bool()),
+        (Some(1), Some(false))
+    );
+
+    let edited = yaml.replacen("name: ", "name: Edited ", 1);
+    assert_ne!(edited, yaml, "the example has a name to edit");
+    let next = s
+        .admin_put_yaml(&format!("/v1/funnels/{id}"), &edited)
+        .await;
+    assert_eq!(next.status(), 200);
+    let next: Value = next.json().await.unwrap();
+    assert_eq!(
+        (next["version"].as_u64(), next["changed"].as_bool()),
+        (Some(2), Some(true))
+    );
+}

@@ -201,3 +201,33 @@ async fn a_template_missing_a_value_fails_with_a_clear_reason() {
     assert!(!steps_of(&s.outbox().await, "came@example.com")
         .contains(&"thanks-replay/email".to_string()));
 }
+
+/// An enrollment queues its first sends before it writes the registration,
+/// so a worker may see a send whose registration is not there yet: it is
+/// retried, not dropped, until the last attempt.
+#[tokio::test]
+async fn a_send_that_outruns_its_registration_is_retried() {
+    let s = TestServer::start("2026-12-01T00:00:00Z").await;
+    let event = s
+        .webinar_event("2026-12-08T17:00:00Z", "2026-12-08T18:00:00Z")
+        .await;
+    let early = myx_engine::WorkMessage::ContactStep {
+        tenant: myx_localstack::stack::DEV_TENANT.into(),
+        event: event.clone(),
+        contact: "con_not_written_yet".into(),
+        step: "welcome".into(),
+        channel: myx_core::Channel::Email,
+        schedule_version: 1,
+    };
+    let engine = &s.stack.engine;
+    assert!(matches!(
+        myx_engine::send::process(engine, &early, false).await,
+        Ok(myx_engine::send::Outcome::Retry(_))
+    ));
+    assert_eq!(
+        myx_engine::send::process(engine, &early, true).await.ok(),
+        Some(myx_engine::send::Outcome::Done),
+        "on the last attempt the enrollment evidently failed"
+    );
+    assert!(s.outbox().await.is_empty());
+}

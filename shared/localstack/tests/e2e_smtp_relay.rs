@@ -88,7 +88,7 @@ async fn emails_are_relayed_over_smtp_and_still_captured() {
         .webinar_event("2026-12-10T17:00:00Z", "2026-12-10T18:00:00Z")
         .await;
     s.enroll(&event, "ada@example.com", None).await;
-    s.advance_to("2026-12-01T15:00:01Z").await;
+    s.advance_to("2026-12-01T15:00:05Z").await;
     {
         let got = received.lock().unwrap();
         assert_eq!(got.rcpt.len(), 1, "{:?}", got.rcpt);
@@ -114,7 +114,7 @@ async fn a_refusing_relay_is_a_permanent_failure_on_the_timeline() {
         .webinar_event("2026-12-10T17:00:00Z", "2026-12-10T18:00:00Z")
         .await;
     let enrolled = s.enroll(&event, "nobody@example.com", None).await;
-    s.advance_to("2026-12-01T15:00:01Z").await;
+    s.advance_to("2026-12-01T15:00:05Z").await;
     assert!(s.outbox().await.is_empty());
     let id = enrolled["enrollmentId"].as_str().unwrap();
     let tl: Value = s

@@ -32,7 +32,9 @@ async fn early_registrant_gets_the_whole_sequence_at_planned_times() {
     assert_eq!(
         steps,
         vec![
-            ("welcome", "2026-12-01T15:00:00Z"),
+            // Queued 2 s after the enrollment, so its registration is
+            // written first (scheduling::FRESH_QUEUE_DELAY_SECONDS).
+            ("welcome", "2026-12-01T15:00:02Z"),
             ("nurture-story", "2026-12-03T17:00:00Z"),
             ("nurture-mistakes", "2026-12-05T17:00:00Z"),
             ("nurture-case-study", "2026-12-07T17:00:00Z"),
@@ -121,7 +123,7 @@ async fn late_registrant_gets_a_compressed_sequence() {
     assert_eq!(
         got,
         vec![
-            ("welcome", "2026-12-08T17:00:00Z"),
+            ("welcome", "2026-12-08T17:00:02Z"),
             ("nurture-mistakes", "2026-12-09T06:42:52Z"),
             ("day-before", "2026-12-09T14:00:00Z"),
             ("reminder-24h", "2026-12-09T17:00:00Z"),
@@ -161,7 +163,7 @@ async fn a_repeated_delivery_sends_once() {
     let s = TestServer::start("2026-12-01T15:00:00Z").await;
     let event = s.webinar_event(START, END).await;
     let enrolled = s.enroll(&event, "twice@example.com", None).await;
-    s.advance_to("2026-12-01T15:00:01Z").await;
+    s.advance_to("2026-12-01T15:00:05Z").await;
     assert_eq!(sends_to(&s.outbox().await, "twice@example.com").len(), 1);
     // The same pointer again, twice (as SQS or the scheduler may deliver it).
     let message = myx_engine::WorkMessage::ContactStep {
