@@ -202,17 +202,62 @@ pub enum KeywordOutcome {
     UnknownSender,
 }
 
-/// Inbound SMS: single-word keywords, case-insensitive and trimmed.
+/// How the answer to HELP / INFO goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpReply {
+    /// Sent through the SMS sender (the dev route, which has no reply channel).
+    Send,
+    /// Only returned: the caller answers in its response (Twilio's TwiML),
+    /// so the contact does not get the help text twice.
+    Return,
+}
+
+/// The keyword an inbound SMS is, if any: single words, case-insensitive,
+/// trimmed (surrounding punctuation ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    OptOut,
+    OptIn,
+    Help,
+}
+
+pub fn keyword(body: &str) -> Option<Keyword> {
+    let word = body
+        .trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation())
+        .to_uppercase();
+    let word = word.as_str();
+    if STOP_WORDS.contains(&word) {
+        Some(Keyword::OptOut)
+    } else if START_WORDS.contains(&word) {
+        Some(Keyword::OptIn)
+    } else if HELP_WORDS.contains(&word) {
+        Some(Keyword::Help)
+    } else {
+        None
+    }
+}
+
+/// Inbound SMS: single-word keywords, case-insensitive and trimmed. HELP is
+/// answered through the SMS sender.
 pub async fn inbound_sms(
     engine: &Engine,
     tenant: &str,
     from: &str,
     body: &str,
 ) -> Result<KeywordOutcome, EngineError> {
-    let word = body
-        .trim()
-        .trim_matches(|c: char| c.is_ascii_punctuation())
-        .to_uppercase();
+    inbound_sms_replying(engine, tenant, from, body, HelpReply::Send).await
+}
+
+/// [`inbound_sms`], with the choice of how HELP is answered.
+pub async fn inbound_sms_replying(
+    engine: &Engine,
+    tenant: &str,
+    from: &str,
+    body: &str,
+    help: HelpReply,
+) -> Result<KeywordOutcome, EngineError> {
+    let word = keyword(body);
     let Some(idx) = engine
         .store
         .get(&keys::contact_by_phone(tenant, &sha256_hex(from)))
@@ -224,17 +269,20 @@ pub async fn inbound_sms(
         return Ok(KeywordOutcome::UnknownSender);
     };
     let c = contact(engine, tenant, contact_id).await?;
-    if STOP_WORDS.contains(&word.as_str()) {
+    if word == Some(Keyword::OptOut) {
         suppress(engine, tenant, &c, Channel::Sms, "sms_stop").await?;
         return Ok(KeywordOutcome::OptedOut);
     }
-    if START_WORDS.contains(&word.as_str()) {
+    if word == Some(Keyword::OptIn) {
         resubscribe(engine, tenant, &c, Channel::Sms, "sms_start").await?;
         return Ok(KeywordOutcome::OptedIn);
     }
-    if HELP_WORDS.contains(&word.as_str()) {
+    if word == Some(Keyword::Help) {
         let t = crate::tenants::get_tenant(engine, tenant).await?;
         let text = format!("{}: event reminders. Msg&data rates may apply. Reply STOP to opt out, START to opt back in.", t.business_name);
+        if help == HelpReply::Return {
+            return Ok(KeywordOutcome::Help(text));
+        }
         let reply = OutgoingSms {
             from: t
                 .sms_from
@@ -265,4 +313,36 @@ pub async fn inbound_sms(
         timeline::append(engine, tenant, &event_id, contact_id, entry).await?;
     }
     Ok(KeywordOutcome::Reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_exactly_the_documented_lists() {
+        for w in [
+            "STOP",
+            "STOPALL",
+            "UNSUBSCRIBE",
+            "CANCEL",
+            "END",
+            "QUIT",
+            "REVOKE",
+            "OPTOUT",
+        ] {
+            assert_eq!(keyword(w), Some(Keyword::OptOut), "{w}");
+        }
+        for w in ["START", "YES", "UNSTOP"] {
+            assert_eq!(keyword(w), Some(Keyword::OptIn), "{w}");
+        }
+        for w in ["HELP", "INFO"] {
+            assert_eq!(keyword(w), Some(Keyword::Help), "{w}");
+        }
+        assert_eq!(keyword("  stop. "), Some(Keyword::OptOut));
+        assert_eq!(keyword("Help!"), Some(Keyword::Help));
+        for w in ["stop please", "STOPP", "NO", "", "ok"] {
+            assert_eq!(keyword(w), None, "{w:?}");
+        }
+    }
 }

@@ -132,6 +132,14 @@ pub fn webhook_dedup(provider: &str, event_id: &str) -> Key {
     Key::new(format!("WH#{provider}#{event_id}"), "META")
 }
 
+/// The tenant of a tenant-scoped partition key (`T#{t}#...`), e.g. of a
+/// message found through GSI1 by a webhook that only knows the provider's id.
+pub fn tenant_of_pk(pk: &str) -> Option<&str> {
+    let rest = pk.strip_prefix("T#")?;
+    let (tenant, _) = rest.split_once('#')?;
+    (!tenant.is_empty()).then_some(tenant)
+}
+
 pub fn audit(t: &str, at: Timestamp, id: &str) -> Key {
     let day = at.strftime("%Y-%m-%d");
     Key::new(format!("T#{t}#AUDIT#{day}"), format!("{at}#{id}"))
@@ -167,6 +175,14 @@ mod tests {
         assert_eq!(funnel_version("t", "f", 42).sk, "V#000042");
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         assert_eq!(audit("t", at, "x").pk, "T#t#AUDIT#2026-12-01");
+    }
+
+    #[test]
+    fn tenant_is_read_back_from_scoped_partition_keys() {
+        let key = message("t1", "c1", "2026-12-01T10:00:00Z".parse().unwrap(), "m1");
+        assert_eq!(tenant_of_pk(&key.pk), Some("t1"));
+        assert_eq!(tenant_of_pk(&webhook_dedup("twilio", "x").pk), None);
+        assert_eq!(tenant_of_pk("T##CONTACT#c"), None);
     }
 
     #[test]

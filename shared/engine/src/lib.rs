@@ -21,6 +21,7 @@ pub mod scheduling;
 pub mod send;
 pub mod tenants;
 pub mod timeline;
+pub mod webhooks;
 
 pub use engine::{Engine, EngineConfig, EngineError, FieldError};
 pub use ports::*;

@@ -1,0 +1,164 @@
+//! The message a provider event is about, found by the provider's id
+//! (GSI1 `PMID#{provider}#{id}`), and read-change-write updates of stored
+//! documents (the message, its step state).
+
+use crate::engine::{Engine, EngineError};
+use crate::keys;
+use crate::ports::{Condition, Item, Key, QueryOptions, StoreError};
+use myx_core::Channel;
+use serde_json::{Map, Value};
+
+/// A message we sent, as a webhook finds it.
+#[derive(Debug, Clone)]
+pub(crate) struct Message {
+    pub key: Key,
+    pub tenant: String,
+    pub message_id: String,
+    pub event_id: String,
+    pub contact_id: String,
+    pub step: String,
+    pub channel: Channel,
+}
+
+impl Message {
+    pub fn step_state_key(&self) -> Key {
+        keys::step_state(
+            &self.tenant,
+            &self.event_id,
+            &self.contact_id,
+            &self.step,
+            self.channel,
+        )
+    }
+}
+
+/// The message `provider` knows as `provider_id`, if we sent it.
+pub(crate) async fn find(
+    engine: &Engine,
+    provider: &str,
+    provider_id: &str,
+) -> Result<Option<Message>, EngineError> {
+    let gsi = keys::message_by_provider_id(provider, provider_id);
+    let now = engine.clock.now();
+    let page = engine
+        .store
+        .query_gsi1(&gsi.pk, &QueryOptions::prefix(gsi.sk.clone()).limit(10))
+        .await?;
+    let Some(item) = page.items.into_iter().find(|i| !i.is_expired(now)) else {
+        return Ok(None);
+    };
+    Ok(parse(&item))
+}
+
+fn parse(item: &Item) -> Option<Message> {
+    let text = |name: &str| {
+        item.data
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let channel = serde_json::from_value(item.data.get("channel")?.clone()).ok()?;
+    Some(Message {
+        key: item.key.clone(),
+        tenant: keys::tenant_of_pk(&item.key.pk)?.to_string(),
+        message_id: text("messageId")?,
+        event_id: text("eventId")?,
+        contact_id: text("contactId")?,
+        step: text("step")?,
+        channel,
+    })
+}
+
+/// Applies `change` to the stored document at `key`: read, change, write
+/// back on the version read (a few tries when it changes concurrently).
+/// `change` returns `false` when nothing needs writing. `Ok(false)`: not
+/// written (no such item, or nothing to change).
+pub(crate) async fn update<F>(engine: &Engine, key: &Key, change: F) -> Result<bool, EngineError>
+where
+    F: Fn(&mut Map<String, Value>) -> bool,
+{
+    for _ in 0..5 {
+        let Some(mut item) = engine.store.get(key).await? else {
+            return Ok(false);
+        };
+        let Some(data) = item.data.as_object_mut() else {
+            return Ok(false);
+        };
+        if !change(data) {
+            return Ok(false);
+        }
+        let read = item.version;
+        item.version = read + 1;
+        match engine.store.put(item, Condition::VersionIs(read)).await {
+            Ok(()) => return Ok(true),
+            Err(StoreError::ConditionFailed(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(EngineError::Unavailable(
+        "the record kept changing while a webhook updated it; retry".into(),
+    ))
+}
+
+/// How far along a message is: a status never moves back (providers'
+/// callbacks arrive out of order).
+pub(crate) fn status_rank(status: &str) -> u8 {
+    match status {
+        "accepted" | "scheduled" => 0,
+        "queued" => 1,
+        "sending" => 2,
+        "sent" | "delivery_delayed" => 3,
+        "delivered" => 4,
+        "undelivered" | "failed" | "canceled" | "bounced" | "read" => 5,
+        "complained" => 6,
+        _ => 0,
+    }
+}
+
+/// Sets the message's `status` if it is further along than the stored one.
+pub(crate) fn advance_status(
+    data: &mut Map<String, Value>,
+    status: &str,
+    at: jiff::Timestamp,
+) -> bool {
+    let current = data.get("status").and_then(Value::as_str).unwrap_or("");
+    if status_rank(status) <= status_rank(current) {
+        return false;
+    }
+    data.insert("status".into(), Value::from(status));
+    data.insert("statusAt".into(), Value::from(at.to_string()));
+    true
+}
+
+/// Sets `field` (a timestamp) unless it is already set: the first open counts.
+pub(crate) fn set_once(data: &mut Map<String, Value>, field: &str, at: jiff::Timestamp) -> bool {
+    if data.get(field).is_some_and(|v| !v.is_null()) {
+        return false;
+    }
+    data.insert(field.into(), Value::from(at.to_string()));
+    true
+}
+
+/// Whether a step state document belongs to this message (a later claim of
+/// the same step would carry another message id).
+pub(crate) fn is_for(data: &Map<String, Value>, message: &Message) -> bool {
+    data.get("messageId").and_then(Value::as_str) == Some(message.message_id.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        let at: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let mut data = Map::new();
+        data.insert("status".into(), Value::from("sent"));
+        assert!(!advance_status(&mut data, "queued", at));
+        assert!(advance_status(&mut data, "delivered", at));
+        assert!(!advance_status(&mut data, "sent", at));
+        assert!(!advance_status(&mut data, "delivered", at));
+        assert!(advance_status(&mut data, "complained", at));
+        assert_eq!(data["status"], "complained");
+    }
+}

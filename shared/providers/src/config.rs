@@ -1,0 +1,172 @@
+//! Provider settings by their documented names (`TWILIO_ACCOUNT_SID`, ...),
+//! from the environment (`myx dev`) or any other lookup (the Lambdas'
+//! Secrets Manager secret, a JSON object with the same keys).
+
+use crate::resend::ResendConfig;
+use crate::svix::SvixSecret;
+use crate::twilio::TwilioConfig;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("building the HTTP client: {0}")]
+    Client(String),
+}
+
+/// Everything the provider adapters and webhooks need. `Debug` redacts secrets.
+#[derive(Clone, Default)]
+pub struct ProviderSettings {
+    /// Send SMS through Twilio (needs the account SID and auth token).
+    pub twilio: Option<TwilioConfig>,
+    /// Verifies `X-Twilio-Signature` (the account's auth token).
+    pub twilio_auth_token: Option<String>,
+    /// Send email through Resend (needs `RESEND_API_KEY`).
+    pub resend: Option<ResendConfig>,
+    /// Verifies Resend's (Svix) webhook signatures.
+    pub resend_webhook_secret: Option<SvixSecret>,
+}
+
+impl fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("twilio", &self.twilio)
+            .field(
+                "twilio_auth_token",
+                &self.twilio_auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("resend", &self.resend)
+            .field("resend_webhook_secret", &self.resend_webhook_secret)
+            .finish()
+    }
+}
+
+/// A value that is set and not blank.
+pub(crate) fn non_empty(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl ProviderSettings {
+    /// Reads every setting through `lookup` (e.g. `|k| std::env::var(k).ok()`).
+    /// `public_url` is the base Twilio's status callback URL is built on.
+    pub fn from_lookup(
+        public_url: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let twilio = TwilioConfig::from_lookup(&lookup)?.map(|c| c.with_public_url(public_url));
+        let twilio_auth_token = non_empty(&lookup, "TWILIO_AUTH_TOKEN");
+        let resend = ResendConfig::from_lookup(&lookup)?;
+        let resend_webhook_secret = non_empty(&lookup, "RESEND_WEBHOOK_SECRET")
+            .map(|s| {
+                SvixSecret::new(&s).map_err(|e| ConfigError::Invalid {
+                    name: "RESEND_WEBHOOK_SECRET",
+                    problem: e.to_string(),
+                })
+            })
+            .transpose()?;
+        Ok(ProviderSettings {
+            twilio,
+            twilio_auth_token,
+            resend,
+            resend_webhook_secret,
+        })
+    }
+
+    /// [`Self::from_lookup`] over the process environment.
+    pub fn from_env(public_url: &str) -> Result<Self, ConfigError> {
+        Self::from_lookup(public_url, |k| std::env::var(k).ok())
+    }
+}
+
+/// A base URL without a trailing slash; only http(s).
+pub(crate) fn base_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(value).map_err(|e| ConfigError::Invalid {
+        name,
+        problem: format!("not a URL: {e}"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid {
+            name,
+            problem: "must be an http(s) URL".into(),
+        });
+    }
+    Ok(value.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn nothing_set_means_no_provider() {
+        let s = ProviderSettings::from_lookup("http://127.0.0.1:3000", lookup(&[])).unwrap();
+        assert!(s.twilio.is_none() && s.resend.is_none());
+        assert!(s.twilio_auth_token.is_none() && s.resend_webhook_secret.is_none());
+    }
+
+    #[test]
+    fn settings_are_read_by_their_documented_names_and_debug_redacts() {
+        let s = ProviderSettings::from_lookup(
+            "https://myx.example.com/",
+            lookup(&[
+                ("TWILIO_ACCOUNT_SID", "AC123"),
+                ("TWILIO_AUTH_TOKEN", "tw-secret-token"),
+                ("TWILIO_FROM", "+15005550006"),
+                ("TWILIO_API_BASE", "http://127.0.0.1:9/"),
+                ("RESEND_API_KEY", "re_secret_key"),
+                (
+                    "RESEND_WEBHOOK_SECRET",
+                    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                ),
+            ]),
+        )
+        .unwrap();
+        let twilio = s.twilio.as_ref().unwrap();
+        assert_eq!(twilio.account_sid, "AC123");
+        assert_eq!(twilio.api_base, "http://127.0.0.1:9");
+        assert_eq!(
+            twilio.status_callback.as_deref(),
+            Some("https://myx.example.com/v1/webhooks/twilio/status")
+        );
+        assert_eq!(
+            s.resend.as_ref().unwrap().api_base,
+            "https://api.resend.com"
+        );
+        let debug = format!("{s:?}");
+        for secret in ["tw-secret-token", "re_secret_key", "MfKQ9r8"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_by_name() {
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[("RESEND_WEBHOOK_SECRET", "whsec_!!!not base64")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("RESEND_WEBHOOK_SECRET"), "{e}");
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("TWILIO_ACCOUNT_SID", "AC1"),
+                ("TWILIO_AUTH_TOKEN", "t"),
+                ("TWILIO_API_BASE", "ftp://example.com"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("TWILIO_API_BASE"), "{e}");
+    }
+}

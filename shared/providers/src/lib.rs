@@ -1,0 +1,24 @@
+//! Provider adapters with no AWS dependency, used by the local stack and
+//! the Lambdas alike:
+//!
+//! - [`twilio`]: the SMS sender (Messages API), `X-Twilio-Signature`
+//!   verification and the webhook forms (status callbacks, inbound SMS).
+//! - [`resend`]: the email sender and its webhook events.
+//! - [`svix`]: Svix webhook signatures (`svix-id`, `svix-timestamp`,
+//!   `svix-signature`), as Resend sends them.
+//! - [`config`]: the settings, read from the environment (`myx dev`) or any
+//!   other lookup (the Lambdas' secret).
+//!
+//! HTTP goes through reqwest with rustls. Errors are mapped to
+//! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent.
+
+pub mod config;
+mod http;
+pub mod resend;
+pub mod svix;
+pub mod twilio;
+
+pub use config::{ConfigError, ProviderSettings};
+pub use resend::{ResendConfig, ResendEmail};
+pub use svix::{SvixError, SvixSecret};
+pub use twilio::{TwilioConfig, TwilioSms};
