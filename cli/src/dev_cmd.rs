@@ -89,15 +89,22 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+    // Provider settings come from the environment, as the Lambdas read
+    // them from their secret (README: "Providers and webhooks").
+    let providers = myx_localstack::ProviderSettings::from_env(&public_url)
+        .context("reading provider settings (TWILIO_*, RESEND_*)")?;
     let stack = Arc::new(
-        LocalStack::open(StackOptions {
-            data_dir: Some(args.data.clone()),
-            public_url: public_url.clone(),
-            virtual_start,
-            admin_key: admin_key.clone(),
-            rate_limit_per_minute: Some(args.rate_limit),
-            smtp_relay: args.smtp.clone(),
-        })
+        LocalStack::open_with(
+            StackOptions {
+                data_dir: Some(args.data.clone()),
+                public_url: public_url.clone(),
+                virtual_start,
+                admin_key: admin_key.clone(),
+                rate_limit_per_minute: Some(args.rate_limit),
+                smtp_relay: args.smtp.clone(),
+            },
+            providers,
+        )
         .await
         .context("opening the local stack")?,
     );

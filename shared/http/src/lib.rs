@@ -5,6 +5,8 @@ mod auth;
 mod problem;
 mod rate_limit;
 mod routes;
+mod webhook_settings;
 
 pub use rate_limit::RateLimit;
-pub use routes::{admin_router, public_router, router, ApiState};
+pub use routes::{admin_router, public_router, router, webhooks_router, ApiState};
+pub use webhook_settings::WebhookSettings;

@@ -12,5 +12,7 @@ pub mod smtp;
 pub mod stack;
 
 pub use driver::Driver;
+/// Provider settings (`TWILIO_*`, `RESEND_*`), for `myx dev`.
+pub use myx_providers::ProviderSettings;
 pub use outbox::{Outbox, OutboxEntry};
 pub use stack::{LocalStack, StackOptions};

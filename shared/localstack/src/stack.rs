@@ -1,5 +1,6 @@
 //! Composing the local stack: one SQLite file (or memory) for the store,
-//! queue and timers; the outbox as email and SMS provider; a dev tenant
+//! queue and timers; the outbox as email and SMS provider (or Twilio and
+//! Resend, when configured); a dev tenant
 //! with an admin API key; a real or virtual clock.
 
 use crate::driver::Driver;
@@ -8,10 +9,12 @@ use jiff::Timestamp;
 use myx_compose::UnsubscribeKey;
 use myx_engine::records::TenantRecord;
 use myx_engine::{
-    tenants, Clock, Engine, EngineConfig, ManualClock, NoConferencing, SystemClock, UuidV7Ids,
+    tenants, Clock, EmailSender, Engine, EngineConfig, ManualClock, NoConferencing, SmsSender,
+    SystemClock, UuidV7Ids,
 };
-use myx_http::{ApiState, RateLimit};
+use myx_http::{ApiState, RateLimit, WebhookSettings};
 use myx_local::LocalDb;
+use myx_providers::{ProviderSettings, ResendEmail, TwilioSms};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,6 +47,8 @@ pub enum StackError {
     Relay(#[from] crate::smtp::RelayUrlError),
     #[error("setting up the dev tenant: {0}")]
     Engine(#[from] myx_engine::EngineError),
+    #[error("provider settings: {0}")]
+    Provider(#[from] myx_providers::ConfigError),
 }
 
 pub const DEV_TENANT: &str = "dev";
@@ -54,11 +59,25 @@ pub struct LocalStack {
     pub outbox: Outbox,
     pub virtual_clock: Option<Arc<ManualClock>>,
     pub rate_limit: Option<RateLimit>,
+    /// Webhook secrets (Twilio, Resend) the API verifies requests with.
+    pub webhooks: WebhookSettings,
     _db: LocalDb,
 }
 
 impl LocalStack {
+    /// The stack with the outbox as the only email and SMS provider.
     pub async fn open(options: StackOptions) -> Result<Self, StackError> {
+        Self::open_with(options, ProviderSettings::default()).await
+    }
+
+    /// With Twilio settings, SMS go to Twilio's API (or `TWILIO_API_BASE`)
+    /// instead of the outbox; with Resend's, email goes to Resend. The
+    /// webhook secrets verify the provider webhooks; inbound SMS belong to
+    /// the dev tenant.
+    pub async fn open_with(
+        options: StackOptions,
+        providers: ProviderSettings,
+    ) -> Result<Self, StackError> {
         let db = match &options.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
@@ -81,12 +100,26 @@ impl LocalStack {
         }
         let key = UnsubscribeKey::new(unsubscribe_secret(options.data_dir.as_ref())?)
             .map_err(|e| StackError::Key(e.to_string()))?;
+        let sms: Arc<dyn SmsSender> = match &providers.twilio {
+            Some(config) => {
+                let mut config = config.clone();
+                if config.status_callback.is_none() {
+                    config = config.with_public_url(&options.public_url);
+                }
+                Arc::new(TwilioSms::new(config)?)
+            }
+            None => Arc::new(outbox.clone()),
+        };
+        let email: Arc<dyn EmailSender> = match &providers.resend {
+            Some(config) => Arc::new(ResendEmail::new(config.clone())?),
+            None => Arc::new(outbox.clone()),
+        };
         let engine = Engine {
             store,
             timers: Arc::new(timers.clone()),
             queue: Arc::new(queue.clone()),
-            email: Arc::new(outbox.clone()),
-            sms: Arc::new(outbox.clone()),
+            email,
+            sms,
             conferencing: Arc::new(NoConferencing),
             clock,
             ids: Arc::new(UuidV7Ids),
@@ -121,16 +154,18 @@ impl LocalStack {
             outbox,
             virtual_clock,
             rate_limit,
+            webhooks: WebhookSettings::from_providers(&providers, Some(DEV_TENANT.into())),
             _db: db,
         })
     }
 
     /// The API routes plus the dev-only routes.
     pub fn router(&self) -> axum::Router {
-        let api = myx_http::router(ApiState {
-            engine: self.engine.clone(),
-            rate_limit: self.rate_limit.clone(),
-        });
+        let api = myx_http::router(
+            ApiState::new(self.engine.clone())
+                .with_rate_limit(self.rate_limit.clone())
+                .with_webhooks(self.webhooks.clone()),
+        );
         api.merge(crate::dev_routes::router(
             self.driver.clone(),
             self.outbox.clone(),

@@ -70,16 +70,13 @@ async fn every_served_route_is_documented() {
     }
 }
 
-/// The `enroll` and `admin` functions serve disjoint halves of the API:
-/// every documented non-dev route is answered by exactly one of them.
+/// The `enroll`, `admin` and `webhooks` functions split the API: every
+/// documented non-dev route is answered by exactly one of them.
 #[tokio::test]
 async fn public_and_admin_routers_split_the_documented_routes() {
     use tower::ServiceExt;
     let s = TestServer::start("2026-12-01T00:00:00Z").await;
-    let state = myx_http::ApiState {
-        engine: s.stack.engine.clone(),
-        rate_limit: None,
-    };
+    let state = myx_http::ApiState::new(s.stack.engine.clone());
     let answers = |router: axum::Router, method: String, path: String| async move {
         let request = axum::http::Request::builder()
             .method(method.as_str())
@@ -112,18 +109,28 @@ async fn public_and_admin_routers_split_the_documented_routes() {
             path.clone(),
         )
         .await;
-        assert!(
-            public ^ admin,
-            "{method} {path}: served by public={public} admin={admin}"
+        let webhooks = answers(
+            myx_http::webhooks_router(state.clone()),
+            method.clone(),
+            path.clone(),
+        )
+        .await;
+        assert_eq!(
+            [public, admin, webhooks].iter().filter(|x| **x).count(),
+            1,
+            "{method} {path}: served by public={public} admin={admin} webhooks={webhooks}"
         );
-        let operator_only = path.contains("/timeline")
-            || !matches!(
-                path.as_str(),
-                "/v1/health"
-                    | "/v1/enrollments"
-                    | "/v1/unsubscribe"
-                    | "/v1/events/{id}/calendar.ics"
-            );
+        let is_webhook = path.starts_with("/v1/webhooks/");
+        assert_eq!(webhooks, is_webhook, "{method} {path} is on the wrong side");
+        let operator_only = !is_webhook
+            && (path.contains("/timeline")
+                || !matches!(
+                    path.as_str(),
+                    "/v1/health"
+                        | "/v1/enrollments"
+                        | "/v1/unsubscribe"
+                        | "/v1/events/{id}/calendar.ics"
+                ));
         assert_eq!(admin, operator_only, "{method} {path} is on the wrong side");
     }
 }

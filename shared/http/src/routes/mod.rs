@@ -5,9 +5,11 @@ mod events;
 mod funnels;
 mod lifecycle;
 mod public;
+mod webhooks;
 
 use crate::problem::Problem;
 use crate::rate_limit::RateLimit;
+use crate::webhook_settings::WebhookSettings;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
@@ -17,6 +19,7 @@ use axum::{Json, Router};
 use myx_engine::Engine;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -26,14 +29,44 @@ pub struct ApiState {
     pub engine: Engine,
     /// Public routes' per-address limit; `None` disables it (benchmarks).
     pub rate_limit: Option<RateLimit>,
+    /// Provider webhook secrets; `None`: the webhook routes answer 503.
+    pub webhooks: Option<Arc<WebhookSettings>>,
+}
+
+impl ApiState {
+    /// No rate limit, no webhook secrets.
+    pub fn new(engine: Engine) -> Self {
+        ApiState {
+            engine,
+            rate_limit: None,
+            webhooks: None,
+        }
+    }
+
+    pub fn with_rate_limit(mut self, rate_limit: Option<RateLimit>) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    pub fn with_webhooks(mut self, webhooks: WebhookSettings) -> Self {
+        self.webhooks = Some(Arc::new(webhooks));
+        self
+    }
 }
 
 /// Every route: what `myx dev` serves.
 pub fn router(state: ApiState) -> Router {
     public_routes()
         .merge(admin_routes())
+        .merge(webhook_routes())
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The provider webhooks (the `webhooks` function): each request is
+/// verified with the provider's signature instead of an API key.
+pub fn webhooks_router(state: ApiState) -> Router {
+    webhook_routes().fallback(not_found).with_state(state)
 }
 
 /// The public routes (the `enroll` function): forms, calendars and
@@ -56,6 +89,18 @@ fn public_routes() -> Router<ApiState> {
             "/v1/unsubscribe",
             get(public::unsubscribe_page).post(public::unsubscribe),
         )
+}
+
+fn webhook_routes() -> Router<ApiState> {
+    Router::new()
+        .route("/v1/webhooks/twilio/status", post(webhooks::twilio::status))
+        .route(
+            "/v1/webhooks/twilio/inbound",
+            post(webhooks::twilio::inbound),
+        )
+        .route("/v1/webhooks/resend", post(webhooks::resend::event))
+        .route("/v1/webhooks/zoom", post(webhooks::not_implemented))
+        .route("/v1/webhooks/ses", post(webhooks::not_implemented))
 }
 
 fn admin_routes() -> Router<ApiState> {

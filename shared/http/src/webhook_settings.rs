@@ -1,0 +1,61 @@
+//! The secrets the webhook routes verify requests with, and the tenant that
+//! inbound SMS belong to. `Debug` redacts the secrets.
+
+use myx_providers::{ProviderSettings, SvixSecret};
+use std::fmt;
+
+#[derive(Clone, Default)]
+pub struct WebhookSettings {
+    /// Verifies `X-Twilio-Signature` (the Twilio account's auth token).
+    pub twilio_auth_token: Option<String>,
+    /// Verifies Resend's Svix signatures (`RESEND_WEBHOOK_SECRET`).
+    pub resend_secret: Option<SvixSecret>,
+    /// The tenant inbound SMS belong to, unless the signed webhook URL
+    /// names one (`/v1/webhooks/twilio/inbound?tenant=...`).
+    pub sms_tenant: Option<String>,
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "<redacted>" } else { "<unset>" };
+        f.debug_struct("WebhookSettings")
+            .field(
+                "twilio_auth_token",
+                &redacted(self.twilio_auth_token.is_some()),
+            )
+            .field("resend_secret", &redacted(self.resend_secret.is_some()))
+            .field("sms_tenant", &self.sms_tenant)
+            .finish()
+    }
+}
+
+impl WebhookSettings {
+    /// The webhook half of the provider settings.
+    pub fn from_providers(settings: &ProviderSettings, sms_tenant: Option<String>) -> Self {
+        WebhookSettings {
+            twilio_auth_token: settings
+                .twilio_auth_token
+                .clone()
+                .or_else(|| settings.twilio.as_ref().map(|t| t.auth_token.clone())),
+            resend_secret: settings.resend_webhook_secret.clone(),
+            sms_tenant,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secrets() {
+        let s = WebhookSettings {
+            twilio_auth_token: Some("tw-token-123".into()),
+            resend_secret: Some(SvixSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()),
+            sms_tenant: Some("dev".into()),
+        };
+        let d = format!("{s:?}");
+        assert!(!d.contains("tw-token-123") && !d.contains("MfKQ"), "{d}");
+        assert!(d.contains("dev"));
+    }
+}

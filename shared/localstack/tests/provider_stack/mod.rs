@@ -1,0 +1,237 @@
+//! A local stack on a real 127.0.0.1 port with a virtual clock and provider
+//! settings (Twilio, Resend), stubbed provider APIs (wiremock), and clients
+//! that sign webhook requests the way the providers do.
+#![allow(dead_code)]
+
+use myx_engine::{Item, Key};
+use myx_localstack::{LocalStack, ProviderSettings, StackOptions};
+use myx_providers::svix::SvixSecret;
+use myx_providers::twilio::signature::{compute, Algorithm};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+pub const ADMIN_KEY: &str = "test-admin-key";
+pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "9d6a2c4f0b8e1a7d3c5f6e2b4a8d0c1f";
+pub const RESEND_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const START: &str = "2026-12-10T17:00:00Z";
+pub const END: &str = "2026-12-10T18:00:00Z";
+
+pub struct ProviderServer {
+    pub base: String,
+    pub client: Client,
+    pub stack: Arc<LocalStack>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl ProviderServer {
+    /// `providers` gets the server's base URL (the public URL).
+    pub async fn start(
+        virtual_start: &str,
+        providers: impl FnOnce(&str) -> ProviderSettings,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let options = StackOptions {
+            data_dir: None,
+            public_url: base.clone(),
+            virtual_start: Some(virtual_start.parse().unwrap()),
+            admin_key: ADMIN_KEY.into(),
+            rate_limit_per_minute: None,
+            smtp_relay: None,
+        };
+        let stack = Arc::new(
+            LocalStack::open_with(options, providers(&base))
+                .await
+                .expect("stack opens"),
+        );
+        let app = stack
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        ProviderServer {
+            base,
+            client: Client::new(),
+            stack,
+            _server: server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn advance_to(&self, to: &str) {
+        let r = self.post("/v1/dev/clock/advance", json!({"to": to})).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    pub async fn outbox(&self) -> Vec<Value> {
+        let r = self
+            .client
+            .get(self.url("/v1/dev/outbox"))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        v["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The example webinar funnel and an event for it (START..END).
+    pub async fn webinar_event(&self) -> String {
+        let yaml = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/funnels/webinar.yaml"
+        ))
+        .unwrap();
+        let r = self
+            .client
+            .put(self.url("/v1/funnels/webinar-7day"))
+            .bearer_auth(ADMIN_KEY)
+            .header("content-type", "application/yaml")
+            .body(yaml)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{:?}", r.text().await);
+        let r = self
+            .client
+            .post(self.url("/v1/events"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({
+                "title": "Launch Webinar", "type": "webinar", "startsAt": START, "endsAt": END,
+                "timezone": "America/New_York", "platform": "other",
+                "joinUrl": "https://meet.example.com/launch", "funnelId": "webinar-7day"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    /// Enrolls; returns the contact id.
+    pub async fn enroll(&self, event: &str, email: &str, phone: Option<&str>) -> String {
+        let mut body =
+            json!({"email": email, "firstName": "Ada", "lastName": "Lovelace", "eventId": event});
+        if let Some(p) = phone {
+            body["phone"] = json!(p);
+            body["smsConsent"] = json!(true);
+        }
+        let r = self.post("/v1/enrollments", body).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+        let v: Value = r.json().await.unwrap();
+        v["contactId"].as_str().unwrap().to_string()
+    }
+
+    /// A form post to `path`, signed as Twilio signs it with `token`
+    /// (`None`: no signature header).
+    pub async fn post_twilio(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Response {
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut request = self.client.post(self.url(path)).form(&owned);
+        if let Some(token) = token {
+            let signature = compute(token, &self.url(path), &owned, Algorithm::Sha1);
+            request = request.header("X-Twilio-Signature", signature);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A JSON event posted as Resend (Svix) posts it, signed at the
+    /// stack's current (virtual) time.
+    pub async fn post_resend(&self, svix_id: &str, body: &Value, secret: &str) -> Response {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let now = self.stack.engine.clock.now().as_second();
+        let signature = SvixSecret::new(secret).unwrap().sign(svix_id, now, &bytes);
+        self.client
+            .post(self.url("/v1/webhooks/resend"))
+            .header("content-type", "application/json")
+            .header("svix-id", svix_id)
+            .header("svix-timestamp", now.to_string())
+            .header("svix-signature", signature)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn item(&self, key: &Key) -> Option<Item> {
+        self.stack.engine.store.get(key).await.unwrap()
+    }
+}
+
+/// Answers every request with a fresh id: Twilio's `{"sid": "SM..."}` or
+/// Resend's `{"id": "re_..."}`, numbered in arrival order from 0.
+pub struct NumberedIds {
+    next: AtomicUsize,
+    twilio: bool,
+}
+
+impl NumberedIds {
+    pub fn twilio() -> Self {
+        NumberedIds {
+            next: AtomicUsize::new(0),
+            twilio: true,
+        }
+    }
+
+    pub fn resend() -> Self {
+        NumberedIds {
+            next: AtomicUsize::new(0),
+            twilio: false,
+        }
+    }
+}
+
+pub fn twilio_sid(n: usize) -> String {
+    format!("SM{n:032}")
+}
+
+pub fn resend_id(n: usize) -> String {
+    format!("re_{n:04}")
+}
+
+impl Respond for NumberedIds {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        if self.twilio {
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"sid": twilio_sid(n), "status": "queued"}))
+        } else {
+            ResponseTemplate::new(200).set_body_json(json!({"id": resend_id(n)}))
+        }
+    }
+}
+
+/// The decoded form of a stubbed request.
+pub fn form_of(request: &Request) -> Vec<(String, String)> {
+    myx_providers::twilio::webhook::parse_form(&request.body).unwrap()
+}
+
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
