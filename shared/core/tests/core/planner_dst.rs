@@ -2,8 +2,7 @@
 //! `at`) and quiet hours on spring-forward and fall-back days, in zones on
 //! both sides of the Atlantic.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn day_before_at(at: &str, days: u32) -> myx_core::Funnel {
     funnel_with(

@@ -1,9 +1,7 @@
 //! Concurrent writes share commits yet stay independent: one write's
 //! failure undoes only that write, whichever adapter made the others.
 
-mod common;
-
-use common::{message, mins, t0};
+use crate::common::{message, mins, t0};
 use myx_engine::{
     Condition, Item, Key, ManualClock, QueryOptions, StoreError, TableStore, TimerSpec, Timers,
     WorkQueue, WriteOp,

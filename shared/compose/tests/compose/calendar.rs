@@ -1,6 +1,4 @@
-mod common;
-
-use common::ts;
+use crate::common::ts;
 use icalendar::{Component, EventLike};
 use myx_compose::calendar::{
     event_uid, google_calendar_url, ics_attachment, outlook_calendar_url, to_ics, ICS_CONTENT_TYPE,

@@ -1,8 +1,6 @@
-mod common;
-
+use crate::common::ts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::ts;
 use hmac::{Hmac, Mac};
 use myx_compose::unsubscribe::{
     check_one_click_url, issue, unsubscribe_url, verify, KeyError, LinkError,

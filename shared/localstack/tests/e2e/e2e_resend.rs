@@ -3,13 +3,12 @@
 //! `unless: {opened: ...}` skip the next step, a hard bounce suppresses the
 //! address and its pending emails, a repeated event changes nothing.
 
-mod provider_stack;
+use crate::provider_stack::*;
 use myx_core::Channel;
 use myx_engine::keys;
 use myx_localstack::ProviderSettings;
 use myx_providers::resend::ResendConfig;
 use myx_providers::svix::SvixSecret;
-use provider_stack::*;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};

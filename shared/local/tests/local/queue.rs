@@ -1,9 +1,7 @@
 //! The durable work queue: visibility, retries, dead letters, redrive and
 //! recovery after a restart.
 
-mod common;
-
-use common::{message, mins, secs, t0};
+use crate::common::{message, mins, secs, t0};
 use myx_engine::{ManualClock, WorkMessage, WorkQueue};
 use myx_local::{Delivery, FailOutcome, LocalDb, LocalQueue, MessageId, Redrive};
 use std::sync::Arc;

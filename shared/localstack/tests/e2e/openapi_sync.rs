@@ -3,8 +3,7 @@
 //! documented methods are served. (axum cannot list its routes, so a wholly
 //! new path is caught by review, not by this test.)
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -1,7 +1,6 @@
 //! The funnel-test runner: passing cases, readable diffs, explicit nulls.
 
-mod common;
-use common::funnel_with;
+use crate::common::funnel_with;
 use myx_core::expectations::{load_test_file, run_case};
 use myx_core::SourceFormat;
 

@@ -1,8 +1,6 @@
 //! Opening, migrating and sharing the local database file.
 
-mod common;
-
-use common::{secs, t0};
+use crate::common::{secs, t0};
 use myx_engine::{Condition, Item, Key, QueryOptions, TableStore};
 use myx_local::{LocalDb, LocalError, SCHEMA_VERSION};
 use serde_json::json;

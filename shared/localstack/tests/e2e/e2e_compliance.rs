@@ -1,8 +1,7 @@
 //! End to end over HTTP: STOP mid-funnel, one-click unsubscribe, quiet
 //! hours, and a restart in the middle of a funnel.
 
-mod common;
-use common::*;
+use crate::common::*;
 use myx_localstack::StackOptions;
 use serde_json::{json, Value};
 

@@ -1,8 +1,7 @@
 //! `--smtp`: emails are also relayed over SMTP by lettre's client. A minimal
 //! SMTP peer on 127.0.0.1 records what arrives (or refuses it with 550).
 
-mod common;
-use common::*;
+use crate::common::*;
 use myx_localstack::StackOptions;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};

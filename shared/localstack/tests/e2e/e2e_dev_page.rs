@@ -1,7 +1,6 @@
 //! The dev page shows the outbox, events and timelines, escaped.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

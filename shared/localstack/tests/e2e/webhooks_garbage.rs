@@ -3,10 +3,9 @@
 //! event type or status 422, missing / wrong / expired signature 401 / 403.
 //! Never a 5xx, never a panic.
 
-mod provider_stack;
+use crate::provider_stack::*;
 use myx_localstack::ProviderSettings;
 use myx_providers::svix::SvixSecret;
-use provider_stack::*;
 use serde_json::json;
 
 const ROUTES: [&str; 3] = [

@@ -1,7 +1,6 @@
 //! End to end over HTTP: attendance branches, cancel, reschedule.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const START: &str = "2026-12-10T17:00:00Z";

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{email_template, full_context, minimal_context};
+use crate::common::{email_template, full_context, minimal_context};
 use myx_compose::render::html_to_text;
 use myx_compose::{render, render_email, render_sms, Part, RenderError, Rendered};
 use myx_core::funnel::{SmsTemplate, Template};

@@ -3,12 +3,11 @@
 //! delivered; a signed STOP cancels the contact's pending SMS while an
 //! unsigned or forged one gets 403 and changes nothing; HELP gets TwiML.
 
-mod provider_stack;
+use crate::provider_stack::*;
 use myx_core::Channel;
 use myx_engine::keys;
 use myx_localstack::ProviderSettings;
 use myx_providers::twilio::TwilioConfig;
-use provider_stack::*;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{full_context, minimal_context, ts, zone};
+use crate::common::{full_context, minimal_context, ts, zone};
 use myx_compose::MessageContext;
 use myx_core::template_vars::{CUSTOM_PREFIX, VARIABLES};
 use serde_json::{json, Value};

@@ -1,7 +1,6 @@
 //! One or more tests per planner rule (see `myx_core::planner`).
 
-mod common;
-use common::*;
+use crate::common::*;
 use myx_core::{Branch, Channel, ChannelSet};
 
 fn email_only() -> ChannelSet {

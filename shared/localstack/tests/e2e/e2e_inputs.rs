@@ -1,8 +1,7 @@
 //! Every bad input gets its documented status, as RFC 7807 problems with
 //! per-field details, and changes nothing.
 
-mod common;
-use common::*;
+use crate::common::*;
 use myx_localstack::StackOptions;
 use serde_json::{json, Value};
 

@@ -1,8 +1,7 @@
 //! End to end over HTTP on a virtual clock: the webinar funnel for an early
 //! and a late registrant, and a repeated delivery producing one message.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const START: &str = "2026-12-10T17:00:00Z";

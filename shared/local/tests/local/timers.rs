@@ -1,9 +1,7 @@
 //! Durable one-shot timers: replace by name, cancel, fire into the queue in
 //! due order, and survive a restart.
 
-mod common;
-
-use common::{message, mins, secs, t0};
+use crate::common::{message, mins, secs, t0};
 use jiff::Timestamp;
 use myx_engine::{ManualClock, TimerSpec, Timers, WorkMessage};
 use myx_local::{LocalDb, LocalQueue};

@@ -7,7 +7,7 @@ use myx_localstack::stack::DEV_TENANT;
 use myx_localstack::{LocalStack, StackOptions};
 use std::path::Path;
 
-const WORKSHOP: &str = include_str!("../../../examples/funnels/workshop.yaml");
+const WORKSHOP: &str = include_str!("../../../../examples/funnels/workshop.yaml");
 
 async fn stack() -> LocalStack {
     LocalStack::open(StackOptions {

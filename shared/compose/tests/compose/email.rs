@@ -1,6 +1,4 @@
-mod common;
-
-use common::{email_template, full_context, ts, UNSUBSCRIBE_URL};
+use crate::common::{email_template, full_context, ts, UNSUBSCRIBE_URL};
 use mail_parser::{MessageParser, MimeHeaders};
 use myx_compose::calendar::{ics_attachment, CalendarEvent};
 use myx_compose::email::{LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, ONE_CLICK};
