@@ -26,6 +26,9 @@ pub struct ProviderSettings {
     pub resend: Option<ResendConfig>,
     /// Verifies Resend's (Svix) webhook signatures.
     pub resend_webhook_secret: Option<SvixSecret>,
+    /// The SNS topics SES events may come from (`SES_EVENTS_TOPIC_ARN`,
+    /// comma-separated ARNs); empty: the SES webhook is not configured.
+    pub ses_events_topic_arns: Vec<String>,
 }
 
 impl fmt::Debug for ProviderSettings {
@@ -38,6 +41,7 @@ impl fmt::Debug for ProviderSettings {
             )
             .field("resend", &self.resend)
             .field("resend_webhook_secret", &self.resend_webhook_secret)
+            .field("ses_events_topic_arns", &self.ses_events_topic_arns)
             .finish()
     }
 }
@@ -67,11 +71,16 @@ impl ProviderSettings {
                 })
             })
             .transpose()?;
+        let ses_events_topic_arns = match non_empty(&lookup, "SES_EVENTS_TOPIC_ARN") {
+            Some(list) => topic_arns("SES_EVENTS_TOPIC_ARN", &list)?,
+            None => Vec::new(),
+        };
         Ok(ProviderSettings {
             twilio,
             twilio_auth_token,
             resend,
             resend_webhook_secret,
+            ses_events_topic_arns,
         })
     }
 
@@ -79,6 +88,36 @@ impl ProviderSettings {
     pub fn from_env(public_url: &str) -> Result<Self, ConfigError> {
         Self::from_lookup(public_url, |k| std::env::var(k).ok())
     }
+}
+
+/// Comma-separated SNS topic ARNs: `arn:<partition>:sns:<region>:<account>:<name>`.
+fn topic_arns(name: &'static str, list: &str) -> Result<Vec<String>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|arn| {
+            let parts: Vec<&str> = arn.split(':').collect();
+            let ok = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[1].starts_with("aws")
+                && parts[2] == "sns"
+                && !parts[3].is_empty()
+                && parts[4].len() == 12
+                && parts[4].bytes().all(|b| b.is_ascii_digit())
+                && !parts[5].is_empty();
+            if ok {
+                Ok(arn.to_string())
+            } else {
+                Err(ConfigError::Invalid {
+                    name,
+                    problem: format!(
+                        "{:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
+                        arn.chars().take(100).collect::<String>()
+                    ),
+                })
+            }
+        })
+        .collect()
 }
 
 /// A base URL without a trailing slash; only http(s).
@@ -114,6 +153,37 @@ mod tests {
         let s = ProviderSettings::from_lookup("http://127.0.0.1:3000", lookup(&[])).unwrap();
         assert!(s.twilio.is_none() && s.resend.is_none());
         assert!(s.twilio_auth_token.is_none() && s.resend_webhook_secret.is_none());
+        assert!(s.ses_events_topic_arns.is_empty());
+    }
+
+    #[test]
+    fn ses_topic_arns_are_a_checked_comma_separated_list() {
+        let s = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[(
+                "SES_EVENTS_TOPIC_ARN",
+                " arn:aws:sns:us-east-1:123456789012:myx-ses , arn:aws-cn:sns:cn-north-1:123456789012:b",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.ses_events_topic_arns,
+            [
+                "arn:aws:sns:us-east-1:123456789012:myx-ses",
+                "arn:aws-cn:sns:cn-north-1:123456789012:b"
+            ]
+        );
+        for bad in [
+            "myx-ses",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn:aws:sns:us-east-1:1234:t",
+            "arn:aws:sns:us-east-1:123456789012:",
+        ] {
+            let e =
+                ProviderSettings::from_lookup("http://x", lookup(&[("SES_EVENTS_TOPIC_ARN", bad)]))
+                    .unwrap_err();
+            assert!(e.to_string().contains("SES_EVENTS_TOPIC_ARN"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //! - [`resend`]: the email sender and its webhook events.
 //! - [`svix`]: Svix webhook signatures (`svix-id`, `svix-timestamp`,
 //!   `svix-signature`), as Resend sends them.
+//! - [`ses_events`]: SES events (delivery, bounce, complaint, open,
+//!   click, ...) from an SNS Notification, mapped to email events.
+//! - [`sns`]: Amazon SNS messages (how SES events arrive): signature
+//!   verification (v1 and v2), certificate URL allow-list and cache,
+//!   subscription confirmation.
 //! - [`config`]: the settings, read from the environment (`myx dev`) or any
 //!   other lookup (the Lambdas' secret).
 //!
@@ -15,6 +20,8 @@
 pub mod config;
 mod http;
 pub mod resend;
+pub mod ses_events;
+pub mod sns;
 pub mod svix;
 pub mod twilio;
 

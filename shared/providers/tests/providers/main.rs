@@ -4,6 +4,7 @@
 //! executable's disk space, not one per file.
 
 mod resend_client;
+mod sns_signature;
 mod svix_signature;
 mod twilio_client;
 mod twilio_signature;
