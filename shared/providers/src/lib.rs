@@ -11,6 +11,8 @@
 //! - [`sns`]: Amazon SNS messages (how SES events arrive): signature
 //!   verification (v1 and v2), certificate URL allow-list and cache,
 //!   subscription confirmation.
+//! - [`failover`]: per channel, an ordered provider list with failover on
+//!   transient errors and a circuit breaker per provider.
 //! - [`config`]: the settings, read from the environment (`myx dev`) or any
 //!   other lookup (the Lambdas' secret).
 //!
@@ -18,6 +20,7 @@
 //! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent.
 
 pub mod config;
+pub mod failover;
 mod http;
 pub mod resend;
 pub mod ses_events;
@@ -26,6 +29,7 @@ pub mod svix;
 pub mod twilio;
 
 pub use config::{ConfigError, ProviderSettings};
+pub use failover::{FailoverEmail, FailoverSms};
 pub use resend::{ResendConfig, ResendEmail};
 pub use svix::{SvixError, SvixSecret};
 pub use twilio::{TwilioConfig, TwilioSms};

@@ -1,8 +1,9 @@
-//! Provider clients against local stub servers and signature checks against the providers' own vectors.
+//! Provider clients against local stub servers, signature checks against the providers' own vectors (and SNS vectors cross-checked by independent validators), provider failover with its circuit breaker.
 //!
 //! One test binary per crate: every scenario links once and takes one
 //! executable's disk space, not one per file.
 
+mod failover;
 mod resend_client;
 mod sns_signature;
 mod svix_signature;
