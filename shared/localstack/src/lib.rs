@@ -12,7 +12,7 @@ pub mod smtp;
 pub mod stack;
 
 pub use driver::Driver;
-/// Provider settings (`TWILIO_*`, `RESEND_*`), for `myx dev`.
+/// Provider settings (`TWILIO_*`, `RESEND_*`, `SES_EVENTS_TOPIC_ARN`), for `myx dev`.
 pub use myx_providers::ProviderSettings;
 pub use outbox::{Outbox, OutboxEntry};
-pub use stack::{LocalStack, StackOptions};
+pub use stack::{ExtraAdapters, LocalStack, StackOptions};

@@ -1,7 +1,8 @@
 //! Composing the local stack: one SQLite file (or memory) for the store,
 //! queue and timers; the outbox as email and SMS provider (or Twilio and
-//! Resend, when configured); a dev tenant
-//! with an admin API key; a real or virtual clock.
+//! Resend, when configured, behind failover when more than one provider of
+//! a channel is given); a dev tenant with an admin API key; a real or
+//! virtual clock.
 
 use crate::driver::Driver;
 use crate::outbox::Outbox;
@@ -14,7 +15,9 @@ use myx_engine::{
 };
 use myx_http::{ApiState, RateLimit, WebhookSettings};
 use myx_local::LocalDb;
-use myx_providers::{ProviderSettings, ResendEmail, TwilioSms};
+use myx_providers::sns::{HttpsSnsFetch, SnsFetch};
+use myx_providers::{failover, ProviderSettings, ResendEmail, TwilioSms};
+use std::fmt;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +36,31 @@ pub struct StackOptions {
     pub rate_limit_per_minute: Option<u32>,
     /// Also relay email over SMTP (`smtp://host:port`).
     pub smtp_relay: Option<String>,
+}
+
+/// Adapters given in code rather than settings: providers the settings
+/// cannot name (an embedding program's own, a test's), and the SNS fetch.
+#[derive(Clone, Default)]
+pub struct ExtraAdapters {
+    /// Email providers tried, in this order, before Resend.
+    pub email: Vec<(String, Arc<dyn EmailSender>)>,
+    /// SMS providers tried, in this order, before Twilio.
+    pub sms: Vec<(String, Arc<dyn SmsSender>)>,
+    /// Where SNS certificates and subscription confirmations go (default:
+    /// HTTPS to SNS; tests serve them from memory).
+    pub sns_fetch: Option<Arc<dyn SnsFetch>>,
+}
+
+impl fmt::Debug for ExtraAdapters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let email: Vec<&str> = self.email.iter().map(|(n, _)| n.as_str()).collect();
+        let sms: Vec<&str> = self.sms.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("ExtraAdapters")
+            .field("email", &email)
+            .field("sms", &sms)
+            .field("sns_fetch", &self.sns_fetch.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +106,18 @@ impl LocalStack {
         options: StackOptions,
         providers: ProviderSettings,
     ) -> Result<Self, StackError> {
+        Self::open_with_adapters(options, providers, ExtraAdapters::default()).await
+    }
+
+    /// As [`Self::open_with`], plus providers and adapters given in code.
+    /// Per channel the providers are, in order: `extra`'s, then the
+    /// configured one (Resend, Twilio); two or more fail over with a
+    /// circuit breaker each ([`failover`]); none: the outbox.
+    pub async fn open_with_adapters(
+        options: StackOptions,
+        providers: ProviderSettings,
+        extra: ExtraAdapters,
+    ) -> Result<Self, StackError> {
         let db = match &options.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
@@ -100,20 +140,24 @@ impl LocalStack {
         }
         let key = UnsubscribeKey::new(unsubscribe_secret(options.data_dir.as_ref())?)
             .map_err(|e| StackError::Key(e.to_string()))?;
-        let sms: Arc<dyn SmsSender> = match &providers.twilio {
-            Some(config) => {
-                let mut config = config.clone();
-                if config.status_callback.is_none() {
-                    config = config.with_public_url(&options.public_url);
-                }
-                Arc::new(TwilioSms::new(config)?)
+        let mut sms_providers = extra.sms;
+        if let Some(config) = &providers.twilio {
+            let mut config = config.clone();
+            if config.status_callback.is_none() {
+                config = config.with_public_url(&options.public_url);
             }
-            None => Arc::new(outbox.clone()),
-        };
-        let email: Arc<dyn EmailSender> = match &providers.resend {
-            Some(config) => Arc::new(ResendEmail::new(config.clone())?),
-            None => Arc::new(outbox.clone()),
-        };
+            let twilio: Arc<dyn SmsSender> = Arc::new(TwilioSms::new(config)?);
+            sms_providers.push((myx_providers::twilio::client::PROVIDER.into(), twilio));
+        }
+        let mut email_providers = extra.email;
+        if let Some(config) = &providers.resend {
+            let resend: Arc<dyn EmailSender> = Arc::new(ResendEmail::new(config.clone())?);
+            email_providers.push((myx_providers::resend::client::PROVIDER.into(), resend));
+        }
+        let sms =
+            failover::sms(clock.clone(), sms_providers).unwrap_or_else(|| Arc::new(outbox.clone()));
+        let email = failover::email(clock.clone(), email_providers)
+            .unwrap_or_else(|| Arc::new(outbox.clone()));
         let engine = Engine {
             store,
             timers: Arc::new(timers.clone()),
@@ -154,7 +198,13 @@ impl LocalStack {
             outbox,
             virtual_clock,
             rate_limit,
-            webhooks: WebhookSettings::from_providers(&providers, Some(DEV_TENANT.into())),
+            webhooks: WebhookSettings::from_providers_with(
+                &providers,
+                Some(DEV_TENANT.into()),
+                extra
+                    .sns_fetch
+                    .unwrap_or_else(|| Arc::new(HttpsSnsFetch::default())),
+            ),
             _db: db,
         })
     }

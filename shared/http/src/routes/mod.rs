@@ -100,7 +100,7 @@ fn webhook_routes() -> Router<ApiState> {
         )
         .route("/v1/webhooks/resend", post(webhooks::resend::event))
         .route("/v1/webhooks/zoom", post(webhooks::not_implemented))
-        .route("/v1/webhooks/ses", post(webhooks::not_implemented))
+        .route("/v1/webhooks/ses", post(webhooks::ses::event))
 }
 
 fn admin_routes() -> Router<ApiState> {
@@ -136,10 +136,15 @@ fn client_ip(parts: &Parts) -> IpAddr {
 
 /// Reads the body, refusing anything over [`MAX_BODY_BYTES`] with 413.
 async fn read_body(body: Body) -> Result<Bytes, Problem> {
-    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+    read_body_up_to(body, MAX_BODY_BYTES).await
+}
+
+/// Reads the body, refusing anything over `limit` bytes with 413.
+async fn read_body_up_to(body: Body, limit: usize) -> Result<Bytes, Problem> {
+    to_bytes(body, limit).await.map_err(|_| {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            format!("the body is larger than {limit} bytes"),
         )
     })
 }

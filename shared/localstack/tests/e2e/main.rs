@@ -11,6 +11,7 @@ mod e2e_dev_page;
 mod e2e_inputs;
 mod e2e_lifecycle;
 mod e2e_resend;
+mod e2e_ses;
 mod e2e_smtp_relay;
 mod e2e_twilio;
 mod e2e_webinar;

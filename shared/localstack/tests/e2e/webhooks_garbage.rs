@@ -1,12 +1,16 @@
 //! Every webhook route answers garbage with a 4xx and changes nothing:
-//! wrong content type 415, over 64 KiB 413, malformed body 400, unknown
-//! event type or status 422, missing / wrong / expired signature 401 / 403.
-//! Never a 5xx, never a panic.
+//! wrong content type 415, over 64 KiB (SNS: 512 KiB) 413, malformed body
+//! 400, unknown event type or status 422, missing / wrong / expired
+//! signature 401 / 403 (SNS: also a wrong topic or a certificate URL off
+//! the allow-list, never fetched). Never a 5xx, never a panic.
 
+use crate::provider_stack::sns::*;
 use crate::provider_stack::*;
-use myx_localstack::ProviderSettings;
+use myx_localstack::{ExtraAdapters, ProviderSettings};
+use myx_providers::sns::InMemorySnsFetch;
 use myx_providers::svix::SvixSecret;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::sync::Arc;
 
 const ROUTES: [&str; 3] = [
     "/v1/webhooks/twilio/status",
@@ -15,12 +19,29 @@ const ROUTES: [&str; 3] = [
 ];
 
 async fn start() -> ProviderServer {
-    ProviderServer::start("2026-12-01T15:00:00Z", |_| ProviderSettings {
-        twilio_auth_token: Some(TWILIO_TOKEN.into()),
-        resend_webhook_secret: Some(SvixSecret::new(RESEND_SECRET).unwrap()),
-        ..ProviderSettings::default()
-    })
-    .await
+    start_sns().await.0
+}
+
+/// With the SES webhook too: the fixture topic and certificate (in memory).
+async fn start_sns() -> (ProviderServer, Arc<InMemorySnsFetch>, Fixture) {
+    let fx = fixture();
+    let fetch = fx.fetch();
+    let topic = fx.topic_arn.clone();
+    let s = ProviderServer::start_with(
+        "2026-12-01T15:00:00Z",
+        move |_| ProviderSettings {
+            twilio_auth_token: Some(TWILIO_TOKEN.into()),
+            resend_webhook_secret: Some(SvixSecret::new(RESEND_SECRET).unwrap()),
+            ses_events_topic_arns: vec![topic],
+            ..ProviderSettings::default()
+        },
+        ExtraAdapters {
+            sns_fetch: Some(fetch.clone()),
+            ..ExtraAdapters::default()
+        },
+    )
+    .await;
+    (s, fetch, fx)
 }
 
 async fn status_of(
@@ -242,6 +263,154 @@ async fn resend_garbage_is_refused_before_anything_changes() {
     }
 }
 
+/// A problem+json answer with `status` whose detail mentions `why`.
+async fn assert_refused(r: reqwest::Response, status: u16, why: &str) {
+    assert_eq!(r.status().as_u16(), status);
+    let problem: Value = r.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(why), "{why:?} not in {detail:?}");
+}
+
+#[tokio::test]
+async fn ses_takes_sns_text_plain_or_json_and_nothing_else() {
+    let s = start().await;
+    for ct in [
+        Some("application/x-www-form-urlencoded"),
+        Some("application/xml"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        assert_eq!(
+            status_of(&s, SES_PATH, ct, b"{}".to_vec()).await,
+            415,
+            "{ct:?}"
+        );
+    }
+    // Both accepted types get as far as parsing (`{}` has no Type: 400).
+    for ct in [SNS_CONTENT_TYPE, "text/plain", "application/json"] {
+        assert_eq!(
+            status_of(&s, SES_PATH, Some(ct), b"{}".to_vec()).await,
+            400,
+            "{ct}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ses_bodies_over_512_kib_are_413() {
+    let s = start().await;
+    let huge = vec![b'a'; 600 * 1024];
+    assert_eq!(
+        status_of(&s, SES_PATH, Some(SNS_CONTENT_TYPE), huge).await,
+        413
+    );
+    // SNS messages reach 256 KiB: under the limit, garbage is only malformed.
+    let big = vec![b'a'; 300 * 1024];
+    assert_eq!(
+        status_of(&s, SES_PATH, Some(SNS_CONTENT_TYPE), big).await,
+        400
+    );
+}
+
+#[tokio::test]
+async fn ses_garbage_is_refused_before_anything_changes() {
+    let (s, fetch, fx) = start_sns().await;
+    let raw = |body: &[u8]| body.to_vec();
+    for (body, want) in [
+        (raw(b"not json"), 400),
+        (raw(b"[1,2]"), 400),
+        (raw(b"{}"), 400),
+        (raw(br#"{"Type": 7}"#), 400),
+        (raw(br#"{"Type":"Teleport","MessageId":"m"}"#), 422),
+        // Unsigned (e.g. raw message delivery): 401.
+        (
+            raw(br#"{"Type":"Notification","MessageId":"m","TopicArn":"t","Message":"{}","Timestamp":"2026-12-01T15:00:00Z"}"#),
+            401,
+        ),
+    ] {
+        assert_eq!(
+            status_of(&s, SES_PATH, Some(SNS_CONTENT_TYPE), body.clone()).await,
+            want,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let now = s.stack.engine.clock.now().to_string();
+    let delivered = ses_event("Delivery", "0100-x-000000", json!({}));
+    let good = fx.notification("sns-g-1", &delivered, &now);
+
+    // Forged: the signature no longer covers the Message.
+    let mut forged = good.clone();
+    forged["Message"] = json!(ses_event(
+        "Bounce",
+        "0100-x-000000",
+        json!({"bounceType": "Permanent"})
+    )
+    .to_string());
+    assert_refused(s.post_sns(&forged).await, 403, "signature does not match").await;
+
+    // Signed, but from another topic.
+    let mut other_topic = good.as_object().unwrap().clone();
+    other_topic.insert(
+        "TopicArn".into(),
+        json!("arn:aws:sns:us-east-1:999999999999:not-ours"),
+    );
+    fx.sign(&mut other_topic);
+    assert_refused(s.post_sns(&Value::Object(other_topic)).await, 403, "topic").await;
+
+    // Certificate URLs off the allow-list: refused, never fetched.
+    let fetched = fetch.certificate_fetches();
+    let cert_path = fx
+        .cert_url
+        .trim_start_matches("https://sns.us-east-1.amazonaws.com");
+    for url in [
+        format!("http://sns.us-east-1.amazonaws.com{cert_path}"),
+        format!("https://evil.example{cert_path}"),
+        format!("https://sns.us-east-1.amazonaws.com.evil.example{cert_path}"),
+    ] {
+        let mut m = good.as_object().unwrap().clone();
+        m.insert("SigningCertURL".into(), json!(url));
+        assert_refused(s.post_sns(&Value::Object(m)).await, 403, "SigningCertURL").await;
+    }
+    assert_eq!(fetch.certificate_fetches(), fetched);
+
+    // Signed and from our topic, but not an SES event (400) or an event
+    // type SES does not publish (422).
+    let not_ses = fx.notification("sns-g-2", &json!("hello"), &now);
+    assert_eq!(s.post_sns(&not_ses).await.status(), 400);
+    let mut text = good.as_object().unwrap().clone();
+    text.insert("Message".into(), json!("plain text, not JSON"));
+    fx.sign(&mut text);
+    assert_eq!(s.post_sns(&Value::Object(text)).await.status(), 400);
+    let teleport = fx.notification(
+        "sns-g-3",
+        &ses_event("Teleport", "0100-x-000000", json!({})),
+        &now,
+    );
+    assert_eq!(s.post_sns(&teleport).await.status(), 422);
+
+    // Older than the dedup window: a replay we could not tell apart.
+    let old = fx.notification("sns-g-4", &delivered, "2026-11-20T15:00:00Z");
+    assert_refused(s.post_sns(&old).await, 403, "too old").await;
+
+    // The message type header must agree with the body.
+    let r = s
+        .client
+        .post(s.url(SES_PATH))
+        .header("content-type", SNS_CONTENT_TYPE)
+        .header("x-amz-sns-message-type", "SubscriptionConfirmation")
+        .body(serde_json::to_vec(&good).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(fetch.confirmed().is_empty(), "nothing was confirmed");
+
+    // The good one is fine (its email is not ours).
+    let r = s.post_sns(&good).await;
+    assert_eq!(r.status(), 200);
+}
+
 #[tokio::test]
 async fn random_bytes_never_get_a_5xx() {
     let s = start().await;
@@ -260,11 +429,13 @@ async fn random_bytes_never_get_a_5xx() {
         Some("application/x-www-form-urlencoded; charset=utf-8"),
         Some("multipart/form-data; boundary=x"),
         Some("\u{1}garbage"),
+        Some(SNS_CONTENT_TYPE),
     ];
-    for round in 0..60 {
+    let routes = [ROUTES[0], ROUTES[1], ROUTES[2], SES_PATH];
+    for round in 0..80 {
         let len = (next() % 300) as usize;
         let body: Vec<u8> = (0..len).map(|_| (next() % 256) as u8).collect();
-        let path = ROUTES[round % 3];
+        let path = routes[round % routes.len()];
         let ct = types[(next() % types.len() as u64) as usize];
         let mut r = s.client.post(s.url(path)).body(body);
         if let Some(ct) = ct {
@@ -278,9 +449,9 @@ async fn random_bytes_never_get_a_5xx() {
 }
 
 #[tokio::test]
-async fn zoom_and_ses_are_not_implemented_yet() {
+async fn zoom_is_not_implemented_yet() {
     let s = start().await;
-    for path in ["/v1/webhooks/zoom", "/v1/webhooks/ses"] {
+    for path in ["/v1/webhooks/zoom"] {
         assert_eq!(
             status_of(&s, path, Some("application/json"), b"{}".to_vec()).await,
             501
@@ -307,4 +478,7 @@ async fn without_configured_secrets_webhooks_are_unavailable_not_open() {
         )
         .await;
     assert_eq!(r.status(), 503);
+    let fx = fixture();
+    let body: Value = serde_json::from_str(&fx.case("notification v2").body).unwrap();
+    assert_eq!(s.post_sns(&body).await.status(), 503);
 }

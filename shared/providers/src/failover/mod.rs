@@ -168,28 +168,29 @@ impl SmsSender for Failover<dyn SmsSender> {
 /// The email sender for an ordered list of providers: `None` for none, the
 /// provider itself for one, a [`FailoverEmail`] with the default breaker
 /// for more. The Lambdas call `email(clock, vec![("ses", ses), ("resend", resend)])`.
-pub fn email(
+pub fn email<N: Into<String>>(
     clock: Arc<dyn Clock>,
-    providers: Vec<(&str, Arc<dyn EmailSender>)>,
+    providers: impl IntoIterator<Item = (N, Arc<dyn EmailSender>)>,
 ) -> Option<Arc<dyn EmailSender>> {
     compose(providers, || Failover::email(clock))
 }
 
 /// The SMS sender for an ordered list of providers, as [`email`].
-pub fn sms(
+pub fn sms<N: Into<String>>(
     clock: Arc<dyn Clock>,
-    providers: Vec<(&str, Arc<dyn SmsSender>)>,
+    providers: impl IntoIterator<Item = (N, Arc<dyn SmsSender>)>,
 ) -> Option<Arc<dyn SmsSender>> {
     compose(providers, || Failover::sms(clock))
 }
 
-fn compose<S: ?Sized + Send + Sync + 'static>(
-    mut providers: Vec<(&str, Arc<S>)>,
+fn compose<S: ?Sized + Send + Sync + 'static, N: Into<String>>(
+    providers: impl IntoIterator<Item = (N, Arc<S>)>,
     failover: impl FnOnce() -> Failover<S>,
 ) -> Option<Arc<S>>
 where
     Failover<S>: Into<Arc<S>>,
 {
+    let mut providers: Vec<(N, Arc<S>)> = providers.into_iter().collect();
     match providers.len() {
         0 => None,
         1 => providers.pop().map(|(_, sender)| sender),

@@ -276,9 +276,11 @@ async fn sms_fails_over_the_same_way() {
 #[tokio::test]
 async fn one_provider_is_used_as_is_and_none_is_none() {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start()));
-    assert!(failover::email(clock.clone(), vec![]).is_none());
+    let none: Vec<(&str, Arc<dyn EmailSender>)> = vec![];
+    assert!(failover::email(clock.clone(), none).is_none());
     let only = Scripted::new("ses", Outcome::Transient);
-    let sender = failover::email(clock.clone(), vec![("ses", only.clone())]).unwrap();
+    let only_sender: Arc<dyn EmailSender> = only.clone();
+    let sender = failover::email(clock.clone(), vec![("ses", only_sender)]).unwrap();
     // No breaker around a lone provider: the queue's retries reach it.
     for _ in 0..7 {
         assert!(sender.send_email(&email()).await.is_err());
@@ -286,7 +288,8 @@ async fn one_provider_is_used_as_is_and_none_is_none() {
     assert_eq!(only.calls(), 7);
     let ses = Scripted::new("ses", Outcome::Transient);
     let resend = Scripted::new("resend", Outcome::Sends);
-    let sender = failover::email(clock, vec![("ses", ses.clone()), ("resend", resend)]).unwrap();
+    let providers: Vec<(&str, Arc<dyn EmailSender>)> = vec![("ses", ses), ("resend", resend)];
+    let sender = failover::email(clock, providers).unwrap();
     assert_eq!(
         sender.send_email(&email()).await.unwrap().provider,
         "resend"

@@ -1,11 +1,13 @@
 //! Provider webhooks: `POST /v1/webhooks/twilio/status`,
-//! `/v1/webhooks/twilio/inbound` and `/v1/webhooks/resend`. Each verifies the
+//! `/v1/webhooks/twilio/inbound`, `/v1/webhooks/resend` and
+//! `/v1/webhooks/ses` (SES events through SNS). Each verifies the
 //! provider's signature before anything changes and answers garbage with a
-//! 4xx: wrong content type 415, over 64 KiB 413, malformed body 400,
-//! unknown event type 422, missing / wrong signature 401 / 403.
-//! `/v1/webhooks/zoom` and `/v1/webhooks/ses` answer 501 until they exist.
+//! 4xx: wrong content type 415, over 64 KiB (SNS: 512 KiB) 413, malformed
+//! body 400, unknown event type 422, missing / wrong signature 401 / 403.
+//! `/v1/webhooks/zoom` answers 501 until it exists.
 
 pub mod resend;
+pub mod ses;
 pub mod twilio;
 
 use super::ApiState;
@@ -26,18 +28,23 @@ fn settings(state: &ApiState) -> Result<&WebhookSettings, Problem> {
 
 /// The body's media type must be `expected` (parameters such as charset allowed).
 fn require_content_type(parts: &Parts, expected: &str) -> Result<(), Problem> {
+    require_content_types(parts, &[expected])
+}
+
+/// The body's media type must be one of `allowed` (parameters allowed).
+fn require_content_types(parts: &Parts, allowed: &[&str]) -> Result<(), Problem> {
     let ok = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case(expected));
+        .is_some_and(|media| allowed.iter().any(|a| media.trim().eq_ignore_ascii_case(a)));
     if ok {
         Ok(())
     } else {
         Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("send the body as {expected}"),
+            format!("send the body as {}", allowed.join(" or ")),
         ))
     }
 }

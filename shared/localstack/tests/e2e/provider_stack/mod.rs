@@ -1,10 +1,13 @@
 //! A local stack on a real 127.0.0.1 port with a virtual clock and provider
-//! settings (Twilio, Resend), stubbed provider APIs (wiremock), and clients
-//! that sign webhook requests the way the providers do.
+//! settings (Twilio, Resend, SES events), stubbed provider APIs (wiremock),
+//! and clients that sign webhook requests the way the providers do
+//! (SNS: [`sns`]).
 #![allow(dead_code)]
 
+pub mod sns;
+
 use myx_engine::{Item, Key};
-use myx_localstack::{LocalStack, ProviderSettings, StackOptions};
+use myx_localstack::{ExtraAdapters, LocalStack, ProviderSettings, StackOptions};
 use myx_providers::svix::SvixSecret;
 use myx_providers::twilio::signature::{compute, Algorithm};
 use reqwest::{Client, Response, StatusCode};
@@ -33,6 +36,15 @@ impl ProviderServer {
         virtual_start: &str,
         providers: impl FnOnce(&str) -> ProviderSettings,
     ) -> Self {
+        Self::start_with(virtual_start, providers, ExtraAdapters::default()).await
+    }
+
+    /// As [`Self::start`], with providers and adapters given in code.
+    pub async fn start_with(
+        virtual_start: &str,
+        providers: impl FnOnce(&str) -> ProviderSettings,
+        extra: ExtraAdapters,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let options = StackOptions {
@@ -44,7 +56,7 @@ impl ProviderServer {
             smtp_relay: None,
         };
         let stack = Arc::new(
-            LocalStack::open_with(options, providers(&base))
+            LocalStack::open_with_adapters(options, providers(&base), extra)
                 .await
                 .expect("stack opens"),
         );
