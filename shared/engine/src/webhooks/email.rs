@@ -1,4 +1,4 @@
-//! Email events (Resend now, SES later): delivery, bounces, complaints and
+//! Email events (Resend, SES through SNS): delivery, bounces, complaints and
 //! engagement. Hard bounces and complaints suppress the address; opens and
 //! clicks set `openedAt` / `clickedAt` on the step state, which is what
 //! `if: {opened: step}` and `{clicked: step}` read.
