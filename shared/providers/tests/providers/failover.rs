@@ -219,9 +219,14 @@ async fn half_open_lets_only_one_trial_through_at_a_time() {
         let chain = chain.clone();
         async move { chain.send_email(&email()).await }
     });
-    while ses.calls() < 6 {
+    // Wait (bounded) until the trial has reached the provider.
+    for _ in 0..100_000 {
+        if ses.calls() >= 6 {
+            break;
+        }
         tokio::task::yield_now().await;
     }
+    assert_eq!(ses.calls(), 6, "the trial reached the provider");
     // While the trial is in flight, others go to the next provider.
     let before = resend.calls();
     assert_eq!(chain.send_email(&email()).await.unwrap().provider, "resend");
