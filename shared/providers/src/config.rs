@@ -5,6 +5,7 @@
 use crate::resend::ResendConfig;
 use crate::svix::SvixSecret;
 use crate::twilio::TwilioConfig;
+use crate::zoom::ZoomConfig;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +27,8 @@ pub struct ProviderSettings {
     pub resend: Option<ResendConfig>,
     /// Verifies Resend's (Svix) webhook signatures.
     pub resend_webhook_secret: Option<SvixSecret>,
+    /// Register Zoom events' registrants (a Server-to-Server OAuth app).
+    pub zoom: Option<ZoomConfig>,
 }
 
 impl fmt::Debug for ProviderSettings {
@@ -38,6 +41,7 @@ impl fmt::Debug for ProviderSettings {
             )
             .field("resend", &self.resend)
             .field("resend_webhook_secret", &self.resend_webhook_secret)
+            .field("zoom", &self.zoom)
             .finish()
     }
 }
@@ -67,11 +71,13 @@ impl ProviderSettings {
                 })
             })
             .transpose()?;
+        let zoom = ZoomConfig::from_lookup(&lookup)?;
         Ok(ProviderSettings {
             twilio,
             twilio_auth_token,
             resend,
             resend_webhook_secret,
+            zoom,
         })
     }
 
@@ -112,7 +118,7 @@ mod tests {
     #[test]
     fn nothing_set_means_no_provider() {
         let s = ProviderSettings::from_lookup("http://127.0.0.1:3000", lookup(&[])).unwrap();
-        assert!(s.twilio.is_none() && s.resend.is_none());
+        assert!(s.twilio.is_none() && s.resend.is_none() && s.zoom.is_none());
         assert!(s.twilio_auth_token.is_none() && s.resend_webhook_secret.is_none());
     }
 
@@ -148,6 +154,62 @@ mod tests {
         for secret in ["tw-secret-token", "re_secret_key", "MfKQ9r8"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
+    }
+
+    #[test]
+    fn zoom_settings_are_read_by_their_documented_names() {
+        let s = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "acct-1"),
+                ("ZOOM_CLIENT_ID", "client-1"),
+                ("ZOOM_CLIENT_SECRET", "zoom-client-secret"),
+            ]),
+        )
+        .unwrap();
+        let zoom = s.zoom.as_ref().unwrap();
+        assert_eq!(
+            (zoom.account_id.as_str(), zoom.client_id.as_str()),
+            ("acct-1", "client-1")
+        );
+        assert_eq!(zoom.api_base, "https://api.zoom.us/v2");
+        assert_eq!(zoom.oauth_url, "https://zoom.us/oauth/token");
+        assert!(!format!("{s:?}").contains("zoom-client-secret"));
+        let s = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "a"),
+                ("ZOOM_CLIENT_ID", "c"),
+                ("ZOOM_CLIENT_SECRET", "s"),
+                ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
+                ("ZOOM_OAUTH_URL", "http://127.0.0.1:9/oauth/token"),
+            ]),
+        )
+        .unwrap();
+        let zoom = s.zoom.unwrap();
+        assert_eq!(zoom.api_base, "http://127.0.0.1:9/v2");
+        assert_eq!(zoom.oauth_url, "http://127.0.0.1:9/oauth/token");
+    }
+
+    #[test]
+    fn partial_zoom_credentials_are_refused_by_name() {
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[("ZOOM_ACCOUNT_ID", "a"), ("ZOOM_CLIENT_SECRET", "s")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ZOOM_CLIENT_ID"), "{e}");
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "a"),
+                ("ZOOM_CLIENT_ID", "c"),
+                ("ZOOM_CLIENT_SECRET", "s"),
+                ("ZOOM_OAUTH_URL", "zoom.us/oauth/token"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ZOOM_OAUTH_URL"), "{e}");
     }
 
     #[test]

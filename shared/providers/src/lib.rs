@@ -6,19 +6,24 @@
 //! - [`resend`]: the email sender and its webhook events.
 //! - [`svix`]: Svix webhook signatures (`svix-id`, `svix-timestamp`,
 //!   `svix-signature`), as Resend sends them.
+//! - [`zoom`]: Server-to-Server OAuth and registrants for meetings and
+//!   webinars (the engine's conferencing port).
 //! - [`config`]: the settings, read from the environment (`myx dev`) or any
 //!   other lookup (the Lambdas' secret).
 //!
 //! HTTP goes through reqwest with rustls. Errors are mapped to
-//! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent.
+//! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent;
+//! Zoom's to [`myx_engine::ConferencingError`]: unavailable or rejected.
 
 pub mod config;
 mod http;
 pub mod resend;
 pub mod svix;
 pub mod twilio;
+pub mod zoom;
 
 pub use config::{ConfigError, ProviderSettings};
 pub use resend::{ResendConfig, ResendEmail};
 pub use svix::{SvixError, SvixSecret};
 pub use twilio::{TwilioConfig, TwilioSms};
+pub use zoom::{ZoomConferencing, ZoomConfig};
