@@ -5,7 +5,7 @@
 use crate::resend::ResendConfig;
 use crate::svix::SvixSecret;
 use crate::twilio::TwilioConfig;
-use crate::zoom::ZoomConfig;
+use crate::zoom::{ZoomConfig, ZoomWebhookSecret};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +29,8 @@ pub struct ProviderSettings {
     pub resend_webhook_secret: Option<SvixSecret>,
     /// Register Zoom events' registrants (a Server-to-Server OAuth app).
     pub zoom: Option<ZoomConfig>,
+    /// Verifies Zoom's webhook signatures (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+    pub zoom_webhook_secret: Option<ZoomWebhookSecret>,
 }
 
 impl fmt::Debug for ProviderSettings {
@@ -42,6 +44,7 @@ impl fmt::Debug for ProviderSettings {
             .field("resend", &self.resend)
             .field("resend_webhook_secret", &self.resend_webhook_secret)
             .field("zoom", &self.zoom)
+            .field("zoom_webhook_secret", &self.zoom_webhook_secret)
             .finish()
     }
 }
@@ -72,12 +75,15 @@ impl ProviderSettings {
             })
             .transpose()?;
         let zoom = ZoomConfig::from_lookup(&lookup)?;
+        let zoom_webhook_secret = non_empty(&lookup, "ZOOM_WEBHOOK_SECRET_TOKEN")
+            .and_then(|t| ZoomWebhookSecret::new(&t));
         Ok(ProviderSettings {
             twilio,
             twilio_auth_token,
             resend,
             resend_webhook_secret,
             zoom,
+            zoom_webhook_secret,
         })
     }
 
@@ -120,6 +126,7 @@ mod tests {
         let s = ProviderSettings::from_lookup("http://127.0.0.1:3000", lookup(&[])).unwrap();
         assert!(s.twilio.is_none() && s.resend.is_none() && s.zoom.is_none());
         assert!(s.twilio_auth_token.is_none() && s.resend_webhook_secret.is_none());
+        assert!(s.zoom_webhook_secret.is_none());
     }
 
     #[test]
@@ -164,6 +171,7 @@ mod tests {
                 ("ZOOM_ACCOUNT_ID", "acct-1"),
                 ("ZOOM_CLIENT_ID", "client-1"),
                 ("ZOOM_CLIENT_SECRET", "zoom-client-secret"),
+                ("ZOOM_WEBHOOK_SECRET_TOKEN", "zoom-webhook-token"),
             ]),
         )
         .unwrap();
@@ -174,7 +182,9 @@ mod tests {
         );
         assert_eq!(zoom.api_base, "https://api.zoom.us/v2");
         assert_eq!(zoom.oauth_url, "https://zoom.us/oauth/token");
-        assert!(!format!("{s:?}").contains("zoom-client-secret"));
+        assert!(s.zoom_webhook_secret.is_some());
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("zoom-client-secret") && !debug.contains("zoom-webhook-token"));
         let s = ProviderSettings::from_lookup(
             "http://x",
             lookup(&[

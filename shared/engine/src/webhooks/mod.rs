@@ -1,6 +1,6 @@
 //! Provider webhooks, once the edge has verified and parsed them: message
 //! status (delivered, bounced, ...), engagement (opened, clicked), inbound
-//! SMS. No HTTP types here: the local server and the `webhooks` Lambda call
+//! SMS, Zoom attendance. No HTTP types here: the local server and the `webhooks` Lambda call
 //! the same functions.
 //!
 //! Every event is processed once: its provider id is claimed in the table
@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod email;
 mod messages;
 pub mod sms;
+pub mod zoom;
 
 pub use email::{email_event, resend_event, EmailEvent, EmailEventKind};
 pub use sms::{twilio_inbound, twilio_status, InboundOutcome, SmsDeliveryStatus, SmsStatusUpdate};

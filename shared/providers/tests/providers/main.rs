@@ -8,3 +8,4 @@ mod svix_signature;
 mod twilio_client;
 mod twilio_signature;
 mod zoom_client;
+mod zoom_signature;
