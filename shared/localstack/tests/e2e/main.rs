@@ -14,6 +14,7 @@ mod e2e_resend;
 mod e2e_smtp_relay;
 mod e2e_twilio;
 mod e2e_webinar;
+mod e2e_zoom_enroll;
 mod funnel_dir;
 mod openapi_sync;
 mod webhooks_garbage;
