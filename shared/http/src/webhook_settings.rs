@@ -1,7 +1,7 @@
 //! The secrets the webhook routes verify requests with, and the tenant that
 //! inbound SMS belong to. `Debug` redacts the secrets.
 
-use myx_providers::{ProviderSettings, SvixSecret};
+use myx_providers::{ProviderSettings, SvixSecret, ZoomWebhookSecret};
 use std::fmt;
 
 #[derive(Clone, Default)]
@@ -10,6 +10,8 @@ pub struct WebhookSettings {
     pub twilio_auth_token: Option<String>,
     /// Verifies Resend's Svix signatures (`RESEND_WEBHOOK_SECRET`).
     pub resend_secret: Option<SvixSecret>,
+    /// Verifies Zoom's signatures (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+    pub zoom_secret: Option<ZoomWebhookSecret>,
     /// The tenant inbound SMS belong to, unless the signed webhook URL
     /// names one (`/v1/webhooks/twilio/inbound?tenant=...`).
     pub sms_tenant: Option<String>,
@@ -24,6 +26,7 @@ impl fmt::Debug for WebhookSettings {
                 &redacted(self.twilio_auth_token.is_some()),
             )
             .field("resend_secret", &redacted(self.resend_secret.is_some()))
+            .field("zoom_secret", &redacted(self.zoom_secret.is_some()))
             .field("sms_tenant", &self.sms_tenant)
             .finish()
     }
@@ -38,6 +41,7 @@ impl WebhookSettings {
                 .clone()
                 .or_else(|| settings.twilio.as_ref().map(|t| t.auth_token.clone())),
             resend_secret: settings.resend_webhook_secret.clone(),
+            zoom_secret: settings.zoom_webhook_secret.clone(),
             sms_tenant,
         }
     }
@@ -52,10 +56,12 @@ mod tests {
         let s = WebhookSettings {
             twilio_auth_token: Some("tw-token-123".into()),
             resend_secret: Some(SvixSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()),
+            zoom_secret: ZoomWebhookSecret::new("zoom-secret-token-42"),
             sms_tenant: Some("dev".into()),
         };
         let d = format!("{s:?}");
         assert!(!d.contains("tw-token-123") && !d.contains("MfKQ"), "{d}");
+        assert!(!d.contains("zoom-secret-token-42"), "{d}");
         assert!(d.contains("dev"));
     }
 }

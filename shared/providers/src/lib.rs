@@ -7,7 +7,8 @@
 //! - [`svix`]: Svix webhook signatures (`svix-id`, `svix-timestamp`,
 //!   `svix-signature`), as Resend sends them.
 //! - [`zoom`]: Server-to-Server OAuth and registrants for meetings and
-//!   webinars (the engine's conferencing port).
+//!   webinars (the engine's conferencing port), `x-zm-signature`
+//!   verification and the webhook events.
 //! - [`config`]: the settings, read from the environment (`myx dev`) or any
 //!   other lookup (the Lambdas' secret).
 //!
@@ -26,4 +27,4 @@ pub use config::{ConfigError, ProviderSettings};
 pub use resend::{ResendConfig, ResendEmail};
 pub use svix::{SvixError, SvixSecret};
 pub use twilio::{TwilioConfig, TwilioSms};
-pub use zoom::{ZoomConferencing, ZoomConfig};
+pub use zoom::{ZoomConferencing, ZoomConfig, ZoomWebhookSecret};

@@ -260,3 +260,38 @@ fn blank_secrets_are_none_and_debug_redacts() {
     let s = ZoomWebhookSecret::new("q8vT2xR5nL0wYb7KcE3mPj").unwrap();
     assert!(!format!("{s:?}").contains("q8vT"));
 }
+
+/// The sample Lambda events (events/generate.py signs them with its own
+/// Python code and fixture secret) verify and parse as well.
+#[test]
+fn the_sample_lambda_events_verify_and_parse() {
+    let secret = ZoomWebhookSecret::new("fixture-zoom-webhook-secret-token").unwrap();
+    for (file, meeting) in [
+        ("webhooks-zoom-participant-joined.json", Some("85746065432")),
+        ("webhooks-zoom-url-validation.json", None),
+    ] {
+        let path = format!("{}/../../events/{file}", env!("CARGO_MANIFEST_DIR"));
+        let event: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let header = |name: &str| event["headers"][name].as_str().unwrap();
+        let ts = header("x-zm-request-timestamp");
+        let body = event["body"].as_str().unwrap();
+        let now = at(ts.parse().unwrap());
+        assert_eq!(
+            secret.verify_at(&headers(ts, header("x-zm-signature")), body.as_bytes(), now),
+            Ok(()),
+            "{file}"
+        );
+        match (parse(body.as_bytes()).unwrap(), meeting) {
+            (ZoomWebhook::ParticipantJoined(p), Some(id)) => {
+                assert_eq!(p.meeting_id, id);
+                assert_eq!(p.kind, myx_engine::ConferenceKind::Webinar);
+                assert_eq!(p.registrant_id.as_deref(), Some("xYz0AbC1dEf2GhI3jKl4Mn"));
+            }
+            (ZoomWebhook::UrlValidation { plain_token }, None) => {
+                assert_eq!(plain_token, "qgg8vlvZRS6UYooatFL8Aw")
+            }
+            (other, _) => panic!("{file}: {other:?}"),
+        }
+    }
+}

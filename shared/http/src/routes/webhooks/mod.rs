@@ -1,12 +1,14 @@
 //! Provider webhooks: `POST /v1/webhooks/twilio/status`,
-//! `/v1/webhooks/twilio/inbound` and `/v1/webhooks/resend`. Each verifies the
+//! `/v1/webhooks/twilio/inbound`, `/v1/webhooks/resend` and
+//! `/v1/webhooks/zoom`. Each verifies the
 //! provider's signature before anything changes and answers garbage with a
 //! 4xx: wrong content type 415, over 64 KiB 413, malformed body 400,
 //! unknown event type 422, missing / wrong signature 401 / 403.
-//! `/v1/webhooks/zoom` and `/v1/webhooks/ses` answer 501 until they exist.
+//! `/v1/webhooks/ses` answers 501 until it exists.
 
 pub mod resend;
 pub mod twilio;
+pub mod zoom;
 
 use super::ApiState;
 use crate::problem::Problem;
