@@ -111,7 +111,7 @@ async fn the_response_and_the_messages_carry_the_registrants_own_join_url() {
 }
 
 #[tokio::test]
-async fn a_repeat_is_409_without_asking_zoom_again() {
+async fn a_repeat_is_409_and_a_replay_is_the_first_answer_without_asking_zoom_again() {
     let zoom = zoom_stub().await;
     let s = start(&zoom).await;
     let event = s.zoom_event("zoom_meeting", json!(ZOOM_MEETING)).await;
@@ -126,6 +126,20 @@ async fn a_repeat_is_409_without_asking_zoom_again() {
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["existing"]["joinUrl"], first["joinUrl"]);
     assert_eq!(requests_to(&zoom, "POST", REGISTRANTS).await.len(), 1);
+    // An Idempotency-Key replay answers the first response, also without Zoom.
+    let keyed = || {
+        s.client
+            .post(s.url("/v1/enrollments"))
+            .header("Idempotency-Key", "form-submit-7")
+            .json(&enrollment(&event, "grace@example.com"))
+            .send()
+    };
+    let once: Value = keyed().await.unwrap().json().await.unwrap();
+    let r = keyed().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap(), once);
+    assert_eq!(once["joinUrl"], zoom_join_url(1));
+    assert_eq!(requests_to(&zoom, "POST", REGISTRANTS).await.len(), 2);
 }
 
 #[tokio::test]
