@@ -138,7 +138,11 @@ async fn attend(
             EventStatus::Scheduled => Decided::Overwrite,
             EventStatus::Completed => Decided::Keep,
         };
-        if at < event.starts_at - DOORS_OPEN {
+        let doors = event
+            .starts_at
+            .checked_sub(DOORS_OPEN)
+            .unwrap_or(event.starts_at);
+        if at < doors {
             tracing::info!(event = %event.id, "zoom join before the doors open (a rehearsal), ignored");
             continue;
         }
