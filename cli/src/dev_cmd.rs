@@ -92,7 +92,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<Outcome> {
     // Provider settings come from the environment, as the Lambdas read
     // them from their secret (README: "Providers and webhooks").
     let providers = myx_localstack::ProviderSettings::from_env(&public_url)
-        .context("reading provider settings (TWILIO_*, RESEND_*, SES_EVENTS_TOPIC_ARN)")?;
+        .context("reading provider settings (TWILIO_*, RESEND_*, ZOOM_*, SES_EVENTS_TOPIC_ARN)")?;
     let stack = Arc::new(
         LocalStack::open_with(
             StackOptions {

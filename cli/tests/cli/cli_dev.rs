@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Dev(Child);
+pub(crate) struct Dev(pub(crate) Child);
 
 impl Drop for Dev {
     fn drop(&mut self) {
@@ -14,7 +14,7 @@ impl Drop for Dev {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -22,7 +22,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_healthy(client: &reqwest::Client, base: &str) {
     for _ in 0..100 {
         if let Ok(r) = client.get(format!("{base}/v1/health")).send().await {
             if r.status() == 200 {

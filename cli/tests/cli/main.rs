@@ -4,6 +4,7 @@
 //! executable's disk space, not one per file.
 
 mod cli_dev;
+mod cli_dev_zoom;
 mod cli_dlq;
 mod cli_plan;
 mod cli_simulate;

@@ -1,16 +1,19 @@
-//! `POST /v1/enrollments`: validate, deduplicate, plan, schedule, record —
-//! with Idempotency-Key replay. One store transaction writes everything, so
-//! an enrollment either exists whole or not at all; timers are set first
-//! (they are only pointers: one that fires with nothing behind it does nothing).
+//! `POST /v1/enrollments`: validate, deduplicate, plan, register with Zoom
+//! (for Zoom events), schedule, record — with Idempotency-Key replay. One
+//! store transaction writes everything, so an enrollment either exists whole
+//! or not at all; timers are set first (they are only pointers: one that
+//! fires with nothing behind it does nothing). If Zoom refuses or is down,
+//! nothing is written; if our write fails after Zoom accepted, the Zoom
+//! registrant is removed again ([`registrants`]).
 
 use crate::engine::{Engine, EngineError};
 use crate::events::get_event;
 use crate::funnels;
 use crate::keys::{self, normalize_email, sha256_hex};
-use crate::ports::{Condition, Item, StoreError, WriteOp};
+use crate::ports::{Attendee, Condition, Item, Registrant, StoreError, WriteOp};
 use crate::records::*;
 use crate::request::Fields;
-use crate::{scheduling, timeline};
+use crate::{registrants, scheduling, timeline};
 use jiff::tz::TimeZone;
 use myx_core::planner::Status;
 use myx_core::{plan, Registration};
@@ -270,7 +273,75 @@ async fn attempt(
     let planned = plan(&funnel, event.window(), &registration, None)
         .map_err(|e| EngineError::Internal(format!("planning failed: {e}")))?;
 
-    let join_url = event.join_url.clone();
+    // Zoom first: its join link goes into the response and the messages.
+    let attendee = Attendee {
+        email: req.email.trim(),
+        first_name: &req.first_name,
+        last_name: &req.last_name,
+    };
+    let registrant = registrants::register(engine, &event, &attendee).await?;
+    let prepared = Prepared {
+        now,
+        event: &event,
+        email,
+        email_key,
+        existing_contact,
+        contact_id,
+        enrollment_id,
+        zone_name,
+        planned: &planned,
+    };
+    let written = write(engine, tenant, req, idem, prepared, registrant.as_ref()).await;
+    let stored = matches!(&written, Ok(w) if w.stored);
+    if let (Some(registrant), false) = (&registrant, stored) {
+        registrants::undo(engine, tenant, &event, registrant).await;
+    }
+    written.map(|w| w.response)
+}
+
+/// What [`attempt`] decided before writing.
+struct Prepared<'a> {
+    now: jiff::Timestamp,
+    event: &'a EventRecord,
+    email: String,
+    email_key: crate::ports::Key,
+    existing_contact: Option<String>,
+    contact_id: String,
+    enrollment_id: String,
+    zone_name: String,
+    planned: &'a myx_core::planner::Plan<'a>,
+}
+
+/// The answer, and whether this request's enrollment was stored (a
+/// replayed answer is someone else's).
+struct Written {
+    response: EnrollmentResponse,
+    stored: bool,
+}
+
+/// Sets the timers and writes the enrollment in one transaction.
+async fn write(
+    engine: &Engine,
+    tenant: &str,
+    req: &EnrollmentRequest,
+    idem: Option<&(crate::ports::Key, String)>,
+    prepared: Prepared<'_>,
+    registrant: Option<&Registrant>,
+) -> Result<Written, EngineError> {
+    let Prepared {
+        now,
+        event,
+        email,
+        email_key,
+        existing_contact,
+        contact_id,
+        enrollment_id,
+        zone_name,
+        planned,
+    } = prepared;
+    let join_url = registrant
+        .map(|r| r.join_url.clone())
+        .or_else(|| event.join_url.clone());
     let scheduled: Vec<Value> = planned
         .sends
         .iter()
@@ -282,12 +353,12 @@ async fn attempt(
         "contactId": contact_id,
         "eventId": event.id,
         "joinUrl": join_url,
-        "calendar": crate::links::calendar_links(engine, tenant, &event),
+        "calendar": crate::links::calendar_links(engine, tenant, event),
         "scheduledSteps": scheduled,
         "status": "enrolled",
     });
 
-    scheduling::schedule_contact_sends(engine, tenant, &event, &contact_id, &planned.sends, true)
+    scheduling::schedule_contact_sends(engine, tenant, event, &contact_id, &planned.sends, true)
         .await?;
 
     let mut ops = Vec::with_capacity(planned.sends.len() + 8);
@@ -327,7 +398,7 @@ async fn attempt(
         timezone: zone_name.clone(),
         consent: req.consent,
         join_url,
-        registrant_id: None,
+        registrant_id: registrant.map(|r| r.registrant_id.clone()),
         attendance: Attendance::Unknown,
         response: response.clone(),
     };
@@ -338,6 +409,16 @@ async fn attempt(
         ),
         condition: Condition::NotExists,
     });
+    if let Some(r) = registrant {
+        // Zoom's participant_joined names the registrant: find the contact.
+        ops.push(WriteOp::Put {
+            item: Item::new(
+                keys::zoom_registrant(tenant, &event.id, &r.registrant_id),
+                json!({"contactId": contact_id}),
+            ),
+            condition: Condition::None,
+        });
+    }
     ops.push(WriteOp::Put {
         item: Item::new(
             keys::enrollment_by_id(tenant, &enrollment_id),
@@ -414,18 +495,25 @@ async fn attempt(
     match engine.store.transact(ops).await {
         Ok(()) => {
             tracing::info!(tenant, event = %event.id, contact = %contact_id, enrollment = %enrollment_id, "enrolled");
-            Ok(EnrollmentResponse {
-                status: 201,
-                body: response,
+            Ok(Written {
+                response: EnrollmentResponse {
+                    status: 201,
+                    body: response,
+                },
+                stored: true,
             })
         }
         Err(StoreError::TransactionCancelled { index, .. }) if Some(index) == idem_index => {
             // The same key won a race: answer what it answered.
             let (key, hash) =
                 idem.ok_or_else(|| EngineError::Internal("idempotency index without key".into()))?;
-            replay(engine, key, hash, now)
+            let response = replay(engine, key, hash, now)
                 .await?
-                .ok_or_else(|| EngineError::Unavailable(RETRY.into()))
+                .ok_or_else(|| EngineError::Unavailable(RETRY.into()))?;
+            Ok(Written {
+                response,
+                stored: false,
+            })
         }
         Err(StoreError::TransactionCancelled { .. }) => Err(EngineError::Unavailable(RETRY.into())),
         Err(e) => Err(e.into()),

@@ -48,6 +48,14 @@ fn check_url(f: &mut Fields, field: &str, url: &Option<String>) {
     }
 }
 
+/// A Zoom id as Zoom shows it ("857 4606 5123") without the spaces; `None`
+/// unless it is 1 to 20 digits (it goes into Zoom API paths).
+fn zoom_id(id: &str) -> Option<String> {
+    let digits: String = id.chars().filter(|c| !c.is_whitespace()).collect();
+    ((1..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
+}
+
 /// `POST /v1/events`
 pub async fn create_event(
     engine: &Engine,
@@ -73,7 +81,17 @@ pub async fn create_event(
         // Zoom ids arrive as numbers or strings.
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => f.opt_str("zoomMeetingId", 64),
-    };
+    }
+    .and_then(|id| match zoom_id(&id) {
+        Some(id) => Some(id),
+        None => {
+            f.error(
+                "zoomMeetingId",
+                "must be a Zoom meeting or webinar id: digits, e.g. 85746065123",
+            );
+            None
+        }
+    });
     let funnel_id = f.req_str("funnelId", 64);
     let funnel_version = match body.get("funnelVersion") {
         None | Some(Value::Null) => None,
@@ -147,22 +165,30 @@ pub async fn create_event(
         format!("{}#{}", event.starts_at, event.id),
     ));
     scheduling::schedule_event_timers(engine, tenant, &event, &funnel).await?;
-    engine
-        .store
-        .transact(vec![
-            WriteOp::Put {
-                item,
-                condition: Condition::NotExists,
-            },
-            WriteOp::Put {
-                item: Item::new(
-                    keys::event_ref(&event.id),
-                    serde_json::json!({"tenantId": tenant}),
-                ),
-                condition: Condition::NotExists,
-            },
-        ])
-        .await?;
+    let mut ops = vec![
+        WriteOp::Put {
+            item,
+            condition: Condition::NotExists,
+        },
+        WriteOp::Put {
+            item: Item::new(
+                keys::event_ref(&event.id),
+                serde_json::json!({"tenantId": tenant}),
+            ),
+            condition: Condition::NotExists,
+        },
+    ];
+    if let Some(conference) = event.conference() {
+        // Zoom's webhooks name only the meeting: find the event from it.
+        ops.push(WriteOp::Put {
+            item: Item::new(
+                keys::zoom_meeting_event(&conference.id, tenant, &event.id),
+                serde_json::json!({"tenantId": tenant, "eventId": event.id}),
+            ),
+            condition: Condition::NotExists,
+        });
+    }
+    engine.store.transact(ops).await?;
     Ok(event)
 }
 

@@ -128,6 +128,42 @@ pub fn idempotency(t: &str, idempotency_key_sha256: &str) -> Key {
     Key::new(format!("T#{t}#IDEM#{idempotency_key_sha256}"), "META")
 }
 
+/// A Zoom registrant of an event → the contact it was added for (written
+/// with the enrollment). Registrant ids come from Zoom: hashed unless plain.
+pub fn zoom_registrant(t: &str, e: &str, registrant_id: &str) -> Key {
+    Key::new(
+        event_pk(t, e),
+        format!("{ZOOM_REGISTRANT_PREFIX}{}", outside_id(registrant_id)),
+    )
+}
+
+pub const ZOOM_REGISTRANT_PREFIX: &str = "ZOOMREG#";
+
+/// The events a Zoom meeting or webinar id belongs to (one item each, with
+/// `tenantId` and `eventId`): Zoom's webhooks name only the meeting.
+pub fn zoom_meeting_pk(meeting_id: &str) -> String {
+    format!("ZOOM#{}", outside_id(meeting_id))
+}
+
+pub fn zoom_meeting_event(meeting_id: &str, t: &str, e: &str) -> Key {
+    Key::new(zoom_meeting_pk(meeting_id), format!("T#{t}#EVENT#{e}"))
+}
+
+/// An id from outside as a key part: kept when it is a plain token, else
+/// its SHA-256 (keys never hold `#`).
+pub fn outside_id(id: &str) -> String {
+    let plain = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if plain {
+        id.to_string()
+    } else {
+        format!("sha256:{}", sha256_hex(id))
+    }
+}
+
 pub fn webhook_dedup(provider: &str, event_id: &str) -> Key {
     Key::new(format!("WH#{provider}#{event_id}"), "META")
 }
@@ -175,6 +211,24 @@ mod tests {
         assert_eq!(funnel_version("t", "f", 42).sk, "V#000042");
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         assert_eq!(audit("t", at, "x").pk, "T#t#AUDIT#2026-12-01");
+    }
+
+    #[test]
+    fn zoom_keys_keep_plain_ids_and_hash_others() {
+        assert_eq!(
+            zoom_registrant("t", "e", "fdgsfh2ey82fuh"),
+            Key::new("T#t#EVENT#e", "ZOOMREG#fdgsfh2ey82fuh")
+        );
+        assert!(zoom_registrant("t", "e", "a#b")
+            .sk
+            .starts_with("ZOOMREG#sha256:"));
+        assert!(!zoom_registrant("t", "e", "x")
+            .sk
+            .starts_with(REGISTRATION_PREFIX));
+        assert_eq!(
+            zoom_meeting_event("85746065123", "t", "e"),
+            Key::new("ZOOM#85746065123", "T#t#EVENT#e")
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod outgoing;
 pub mod ports;
 pub mod reads;
 pub mod records;
+pub mod registrants;
 pub mod request;
 pub mod scheduling;
 pub mod send;

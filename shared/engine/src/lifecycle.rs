@@ -202,23 +202,69 @@ pub async fn mark_attended(
     event_id: &str,
     email: &str,
 ) -> Result<bool, EngineError> {
-    let Some(idx) = engine
+    let Some(contact_id) = contact_of_email(engine, tenant, email).await? else {
+        return Ok(false);
+    };
+    let marked =
+        mark_contact_attended(engine, tenant, event_id, &contact_id, Decided::Overwrite).await?;
+    Ok(marked != Marked::NotRegistered)
+}
+
+/// The contact with this normalised email, if any.
+pub async fn contact_of_email(
+    engine: &Engine,
+    tenant: &str,
+    email: &str,
+) -> Result<Option<String>, EngineError> {
+    let idx = engine
         .store
         .get(&keys::contact_by_email(tenant, &sha256_hex(email)))
-        .await?
-    else {
-        return Ok(false);
-    };
-    let Some(contact_id) = idx.data.get("contactId").and_then(Value::as_str) else {
-        return Ok(false);
-    };
+        .await?;
+    Ok(idx.and_then(|i| {
+        i.data
+            .get("contactId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }))
+}
+
+/// What to do with a registrant already decided a no-show (whose
+/// post-event branch has started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    /// The operator says so: attended.
+    Overwrite,
+    /// A late report (a webhook after the branches started): leave it.
+    Keep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marked {
+    /// Attended now (or already).
+    Attended,
+    /// No registration for this contact and event.
+    NotRegistered,
+    /// Already a no-show, kept ([`Decided::Keep`]).
+    KeptNoShow,
+}
+
+/// Marks one registrant (by contact) attended.
+pub async fn mark_contact_attended(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    contact_id: &str,
+    decided: Decided,
+) -> Result<Marked, EngineError> {
     let key = keys::registration(tenant, event_id, contact_id);
     let Some(item) = engine.store.get(&key).await? else {
-        return Ok(false);
+        return Ok(Marked::NotRegistered);
     };
     let mut reg: RegistrationRecord = from_data(&item)?;
-    if reg.attendance == Attendance::Attended {
-        return Ok(true);
+    match (reg.attendance, decided) {
+        (Attendance::Attended, _) => return Ok(Marked::Attended),
+        (Attendance::NoShow, Decided::Keep) => return Ok(Marked::KeptNoShow),
+        _ => {}
     }
     reg.attendance = Attendance::Attended;
     let mut next = Item::new(key, to_data(&reg));
@@ -241,7 +287,7 @@ pub async fn mark_attended(
             timeline::append_op(engine, tenant, event_id, contact_id, &entry),
         ])
         .await?;
-    Ok(true)
+    Ok(Marked::Attended)
 }
 
 /// `POST /v1/events/{id}/complete`: everyone not marked attended is a
@@ -252,6 +298,65 @@ pub async fn complete(
     event_id: &str,
 ) -> Result<EventRecord, EngineError> {
     let (event, _funnel) = close_event(engine, tenant, event_id, EventStatus::Completed).await?;
+    start_branches(engine, tenant, event_id).await?;
+    Ok(event)
+}
+
+/// Completes the event now and starts the post-event branches `delay`
+/// later (at most 15 minutes, the queue's limit), from the queue: until
+/// then, attendance can still be recorded. The branches are queued before
+/// the event is closed, so a failure in between leaves a scheduled event
+/// (the queued work finds it not completed and does nothing) rather than a
+/// completed one whose branches never start.
+pub async fn complete_after(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+    delay: jiff::SignedDuration,
+) -> Result<EventRecord, EngineError> {
+    let (event, _) = get_event(engine, tenant, event_id).await?;
+    require_scheduled(&event)?;
+    let delay_seconds = u32::try_from(delay.as_secs().clamp(0, 900)).unwrap_or(900);
+    engine
+        .queue
+        .enqueue(
+            vec![WorkMessage::PostEventBranches {
+                tenant: tenant.to_string(),
+                event: event_id.to_string(),
+            }],
+            delay_seconds,
+        )
+        .await?;
+    let (event, _funnel) = close_event(engine, tenant, event_id, EventStatus::Completed).await?;
+    Ok(event)
+}
+
+/// The queued half of [`complete_after`]: starts the branches if the event
+/// did complete.
+pub async fn start_branches_if_completed(
+    engine: &Engine,
+    tenant: &str,
+    event_id: &str,
+) -> Result<(), EngineError> {
+    let event = match get_event(engine, tenant, event_id).await {
+        Ok((event, _)) => event,
+        Err(EngineError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if event.status != EventStatus::Completed {
+        tracing::info!(
+            tenant,
+            event = event_id,
+            "post-event branches not started: the event is not completed"
+        );
+        return Ok(());
+    }
+    start_branches(engine, tenant, event_id).await
+}
+
+/// Everyone not marked attended becomes a no-show; each registrant's
+/// post-event branch starts.
+async fn start_branches(engine: &Engine, tenant: &str, event_id: &str) -> Result<(), EngineError> {
     for_each_registration(engine, tenant, event_id, |reg| async move {
         if reg.attendance == Attendance::Unknown {
             let key = keys::registration(tenant, event_id, &reg.contact_id);
@@ -271,7 +376,7 @@ pub async fn complete(
         Ok(())
     })
     .await?;
-    Ok(event)
+    Ok(())
 }
 
 /// `POST /v1/events/{id}/cancel`: stops every pending send and queues the

@@ -145,6 +145,21 @@ impl EventRecord {
             end: self.ends_at,
         }
     }
+
+    /// The Zoom meeting or webinar registrants are added to; `None` for
+    /// other platforms.
+    pub fn conference(&self) -> Option<crate::ports::Conference> {
+        use crate::ports::{Conference, ConferenceKind};
+        let kind = match self.platform {
+            Platform::ZoomMeeting => ConferenceKind::Meeting,
+            Platform::ZoomWebinar => ConferenceKind::Webinar,
+            Platform::InPerson | Platform::Other => return None,
+        };
+        Some(Conference {
+            kind,
+            id: self.zoom_meeting_id.clone()?,
+        })
+    }
 }
 
 /// Maps an enrollment id to its event and contact.

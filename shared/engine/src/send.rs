@@ -102,6 +102,10 @@ pub async fn process(
             )
             .await
         }
+        WorkMessage::PostEventBranches { tenant, event } => {
+            crate::lifecycle::start_branches_if_completed(engine, tenant, event).await?;
+            Ok(Outcome::Done)
+        }
         WorkMessage::PostEvent {
             tenant,
             event,

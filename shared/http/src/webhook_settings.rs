@@ -2,7 +2,7 @@
 //! inbound SMS belong to. `Debug` redacts the secrets.
 
 use myx_providers::sns::{HttpsSnsFetch, SnsFetch, SnsVerifier};
-use myx_providers::{ProviderSettings, SvixSecret};
+use myx_providers::{ProviderSettings, SvixSecret, ZoomWebhookSecret};
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,6 +12,8 @@ pub struct WebhookSettings {
     pub twilio_auth_token: Option<String>,
     /// Verifies Resend's Svix signatures (`RESEND_WEBHOOK_SECRET`).
     pub resend_secret: Option<SvixSecret>,
+    /// Verifies Zoom's signatures (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+    pub zoom_secret: Option<ZoomWebhookSecret>,
     /// The tenant inbound SMS belong to, unless the signed webhook URL
     /// names one (`/v1/webhooks/twilio/inbound?tenant=...`).
     pub sms_tenant: Option<String>,
@@ -29,6 +31,7 @@ impl fmt::Debug for WebhookSettings {
                 &redacted(self.twilio_auth_token.is_some()),
             )
             .field("resend_secret", &redacted(self.resend_secret.is_some()))
+            .field("zoom_secret", &redacted(self.zoom_secret.is_some()))
             .field("sms_tenant", &self.sms_tenant)
             .field("ses", &self.ses)
             .finish()
@@ -56,6 +59,7 @@ impl WebhookSettings {
                 .clone()
                 .or_else(|| settings.twilio.as_ref().map(|t| t.auth_token.clone())),
             resend_secret: settings.resend_webhook_secret.clone(),
+            zoom_secret: settings.zoom_webhook_secret.clone(),
             sms_tenant,
             ses: (!topics.is_empty())
                 .then(|| Arc::new(SnsVerifier::new(topics.iter().cloned(), sns_fetch))),
@@ -72,11 +76,13 @@ mod tests {
         let s = WebhookSettings {
             twilio_auth_token: Some("tw-token-123".into()),
             resend_secret: Some(SvixSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()),
+            zoom_secret: ZoomWebhookSecret::new("zoom-secret-token-42"),
             sms_tenant: Some("dev".into()),
             ses: None,
         };
         let d = format!("{s:?}");
         assert!(!d.contains("tw-token-123") && !d.contains("MfKQ"), "{d}");
+        assert!(!d.contains("zoom-secret-token-42"), "{d}");
         assert!(d.contains("dev"));
     }
 

@@ -25,7 +25,8 @@ fn ordering_key(message: &WorkMessage) -> String {
         | WorkMessage::Notice {
             tenant, contact, ..
         } => format!("c/{tenant}/{contact}"),
-        WorkMessage::EventStep { tenant, event, .. } => format!("e/{tenant}/{event}"),
+        WorkMessage::EventStep { tenant, event, .. }
+        | WorkMessage::PostEventBranches { tenant, event } => format!("e/{tenant}/{event}"),
     }
 }
 

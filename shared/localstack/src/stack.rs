@@ -1,8 +1,8 @@
 //! Composing the local stack: one SQLite file (or memory) for the store,
 //! queue and timers; the outbox as email and SMS provider (or Twilio and
 //! Resend, when configured, behind failover when more than one provider of
-//! a channel is given); a dev tenant with an admin API key; a real or
-//! virtual clock.
+//! a channel is given); Zoom registrants, when configured; a dev tenant
+//! with an admin API key; a real or virtual clock.
 
 use crate::driver::Driver;
 use crate::outbox::Outbox;
@@ -10,13 +10,13 @@ use jiff::Timestamp;
 use myx_compose::UnsubscribeKey;
 use myx_engine::records::TenantRecord;
 use myx_engine::{
-    tenants, Clock, EmailSender, Engine, EngineConfig, ManualClock, NoConferencing, SmsSender,
-    SystemClock, UuidV7Ids,
+    tenants, Clock, Conferencing, EmailSender, Engine, EngineConfig, ManualClock, NoConferencing,
+    SmsSender, SystemClock, UuidV7Ids,
 };
 use myx_http::{ApiState, RateLimit, WebhookSettings};
 use myx_local::LocalDb;
 use myx_providers::sns::{HttpsSnsFetch, SnsFetch};
-use myx_providers::{failover, ProviderSettings, ResendEmail, TwilioSms};
+use myx_providers::{failover, ProviderSettings, ResendEmail, TwilioSms, ZoomConferencing};
 use std::fmt;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -99,7 +99,9 @@ impl LocalStack {
     }
 
     /// With Twilio settings, SMS go to Twilio's API (or `TWILIO_API_BASE`)
-    /// instead of the outbox; with Resend's, email goes to Resend. The
+    /// instead of the outbox; with Resend's, email goes to Resend; with
+    /// Zoom's, Zoom events' registrants are added through Zoom's API (or
+    /// `ZOOM_API_BASE`). The
     /// webhook secrets verify the provider webhooks; inbound SMS belong to
     /// the dev tenant.
     pub async fn open_with(
@@ -158,13 +160,17 @@ impl LocalStack {
             failover::sms(clock.clone(), sms_providers).unwrap_or_else(|| Arc::new(outbox.clone()));
         let email = failover::email(clock.clone(), email_providers)
             .unwrap_or_else(|| Arc::new(outbox.clone()));
+        let conferencing: Arc<dyn Conferencing> = match &providers.zoom {
+            Some(config) => Arc::new(ZoomConferencing::new(config.clone(), clock.clone())?),
+            None => Arc::new(NoConferencing),
+        };
         let engine = Engine {
             store,
             timers: Arc::new(timers.clone()),
             queue: Arc::new(queue.clone()),
             email,
             sms,
-            conferencing: Arc::new(NoConferencing),
+            conferencing,
             clock,
             ids: Arc::new(UuidV7Ids),
             config: Arc::new(EngineConfig::new(&options.public_url, key)),

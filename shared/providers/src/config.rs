@@ -5,6 +5,7 @@
 use crate::resend::ResendConfig;
 use crate::svix::SvixSecret;
 use crate::twilio::TwilioConfig;
+use crate::zoom::{ZoomConfig, ZoomWebhookSecret};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +30,10 @@ pub struct ProviderSettings {
     /// The SNS topics SES events may come from (`SES_EVENTS_TOPIC_ARN`,
     /// comma-separated ARNs); empty: the SES webhook is not configured.
     pub ses_events_topic_arns: Vec<String>,
+    /// Register Zoom events' registrants (a Server-to-Server OAuth app).
+    pub zoom: Option<ZoomConfig>,
+    /// Verifies Zoom's webhook signatures (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+    pub zoom_webhook_secret: Option<ZoomWebhookSecret>,
 }
 
 impl fmt::Debug for ProviderSettings {
@@ -42,6 +47,8 @@ impl fmt::Debug for ProviderSettings {
             .field("resend", &self.resend)
             .field("resend_webhook_secret", &self.resend_webhook_secret)
             .field("ses_events_topic_arns", &self.ses_events_topic_arns)
+            .field("zoom", &self.zoom)
+            .field("zoom_webhook_secret", &self.zoom_webhook_secret)
             .finish()
     }
 }
@@ -75,12 +82,17 @@ impl ProviderSettings {
             Some(list) => topic_arns("SES_EVENTS_TOPIC_ARN", &list)?,
             None => Vec::new(),
         };
+        let zoom = ZoomConfig::from_lookup(&lookup)?;
+        let zoom_webhook_secret = non_empty(&lookup, "ZOOM_WEBHOOK_SECRET_TOKEN")
+            .and_then(|t| ZoomWebhookSecret::new(&t));
         Ok(ProviderSettings {
             twilio,
             twilio_auth_token,
             resend,
             resend_webhook_secret,
             ses_events_topic_arns,
+            zoom,
+            zoom_webhook_secret,
         })
     }
 
@@ -151,8 +163,9 @@ mod tests {
     #[test]
     fn nothing_set_means_no_provider() {
         let s = ProviderSettings::from_lookup("http://127.0.0.1:3000", lookup(&[])).unwrap();
-        assert!(s.twilio.is_none() && s.resend.is_none());
+        assert!(s.twilio.is_none() && s.resend.is_none() && s.zoom.is_none());
         assert!(s.twilio_auth_token.is_none() && s.resend_webhook_secret.is_none());
+        assert!(s.zoom_webhook_secret.is_none());
         assert!(s.ses_events_topic_arns.is_empty());
     }
 
@@ -218,6 +231,65 @@ mod tests {
         for secret in ["tw-secret-token", "re_secret_key", "MfKQ9r8"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
+    }
+
+    #[test]
+    fn zoom_settings_are_read_by_their_documented_names() {
+        let s = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "acct-1"),
+                ("ZOOM_CLIENT_ID", "client-1"),
+                ("ZOOM_CLIENT_SECRET", "zoom-client-secret"),
+                ("ZOOM_WEBHOOK_SECRET_TOKEN", "zoom-webhook-token"),
+            ]),
+        )
+        .unwrap();
+        let zoom = s.zoom.as_ref().unwrap();
+        assert_eq!(
+            (zoom.account_id.as_str(), zoom.client_id.as_str()),
+            ("acct-1", "client-1")
+        );
+        assert_eq!(zoom.api_base, "https://api.zoom.us/v2");
+        assert_eq!(zoom.oauth_url, "https://zoom.us/oauth/token");
+        assert!(s.zoom_webhook_secret.is_some());
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("zoom-client-secret") && !debug.contains("zoom-webhook-token"));
+        let s = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "a"),
+                ("ZOOM_CLIENT_ID", "c"),
+                ("ZOOM_CLIENT_SECRET", "s"),
+                ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
+                ("ZOOM_OAUTH_URL", "http://127.0.0.1:9/oauth/token"),
+            ]),
+        )
+        .unwrap();
+        let zoom = s.zoom.unwrap();
+        assert_eq!(zoom.api_base, "http://127.0.0.1:9/v2");
+        assert_eq!(zoom.oauth_url, "http://127.0.0.1:9/oauth/token");
+    }
+
+    #[test]
+    fn partial_zoom_credentials_are_refused_by_name() {
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[("ZOOM_ACCOUNT_ID", "a"), ("ZOOM_CLIENT_SECRET", "s")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ZOOM_CLIENT_ID"), "{e}");
+        let e = ProviderSettings::from_lookup(
+            "http://x",
+            lookup(&[
+                ("ZOOM_ACCOUNT_ID", "a"),
+                ("ZOOM_CLIENT_ID", "c"),
+                ("ZOOM_CLIENT_SECRET", "s"),
+                ("ZOOM_OAUTH_URL", "zoom.us/oauth/token"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ZOOM_OAUTH_URL"), "{e}");
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, ConfigError> 
 /// No answer (timeout, connection refused or reset): retrying may help.
 /// The URL is left out of the message.
 pub(crate) fn transport_error(provider: &str, e: reqwest::Error) -> SendError {
+    SendError::Transient(describe_transport(provider, e))
+}
+
+/// "{provider}: timed out: ..." and the like, without the URL.
+pub(crate) fn describe_transport(provider: &str, e: reqwest::Error) -> String {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -24,7 +29,7 @@ pub(crate) fn transport_error(provider: &str, e: reqwest::Error) -> SendError {
     } else {
         "request failed"
     };
-    SendError::Transient(format!("{provider}: {what}: {}", e.without_url()))
+    format!("{provider}: {what}: {}", e.without_url())
 }
 
 /// `Retry-After` in seconds (HTTP dates are not used by these providers).

@@ -13,11 +13,15 @@
 //!   subscription confirmation.
 //! - [`failover`]: per channel, an ordered provider list with failover on
 //!   transient errors and a circuit breaker per provider.
+//! - [`zoom`]: Server-to-Server OAuth and registrants for meetings and
+//!   webinars (the engine's conferencing port), `x-zm-signature`
+//!   verification and the webhook events.
 //! - [`config`]: the settings, read from the environment (`myx dev`) or any
 //!   other lookup (the Lambdas' secret).
 //!
 //! HTTP goes through reqwest with rustls. Errors are mapped to
-//! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent.
+//! [`myx_engine::SendError`]: transient (429, 5xx, timeouts) or permanent;
+//! Zoom's to [`myx_engine::ConferencingError`]: unavailable or rejected.
 
 pub mod config;
 pub mod failover;
@@ -27,9 +31,11 @@ pub mod ses_events;
 pub mod sns;
 pub mod svix;
 pub mod twilio;
+pub mod zoom;
 
 pub use config::{ConfigError, ProviderSettings};
 pub use failover::{FailoverEmail, FailoverSms};
 pub use resend::{ResendConfig, ResendEmail};
 pub use svix::{SvixError, SvixSecret};
 pub use twilio::{TwilioConfig, TwilioSms};
+pub use zoom::{ZoomConferencing, ZoomConfig, ZoomWebhookSecret};

@@ -10,7 +10,10 @@ pub mod store;
 pub mod timers;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use conferencing::{Conferencing, ConferencingError, NoConferencing, Registrant};
+pub use conferencing::{
+    Attendee, Conference, ConferenceKind, Conferencing, ConferencingError, NoConferencing,
+    Registrant,
+};
 pub use ids::{IdGenerator, UuidV7Ids};
 pub use queue::{Notice, WorkMessage, WorkQueue};
 pub use senders::{EmailSender, OutgoingEmail, OutgoingSms, SendError, Sent, SmsSender};

@@ -28,6 +28,10 @@ pub enum WorkMessage {
         channel: myx_core::Channel,
         schedule_version: u64,
     },
+    /// A completed event's post-event branches start for every registrant
+    /// (fanned out by the worker, so a webhook that completed the event is
+    /// answered at once; queued with a delay, it leaves room for late joins).
+    PostEventBranches { tenant: String, event: String },
     /// Post-event branches start for one contact.
     PostEvent {
         tenant: String,

@@ -1,6 +1,6 @@
 //! Provider webhooks, once the edge has verified and parsed them: message
 //! status (delivered, bounced, ...), engagement (opened, clicked), inbound
-//! SMS. No HTTP types here: the local server and the `webhooks` Lambda call
+//! SMS, Zoom attendance. No HTTP types here: the local server and the `webhooks` Lambda call
 //! the same functions.
 //!
 //! Every event is processed once: its provider id is claimed in the table
@@ -10,9 +10,11 @@ pub mod dedup;
 pub mod email;
 mod messages;
 pub mod sms;
+pub mod zoom;
 
 pub use email::{email_event, resend_event, EmailEvent, EmailEventKind};
 pub use sms::{twilio_inbound, twilio_status, InboundOutcome, SmsDeliveryStatus, SmsStatusUpdate};
+pub use zoom::{zoom_participant_joined, zoom_session_ended};
 
 /// What a webhook did; the edge answers 2xx for every one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,11 @@ pub enum WebhookOutcome {
     UnknownMessage,
     /// Understood but nothing to do (e.g. an older status arriving late).
     Ignored,
+    /// No event uses this Zoom meeting or webinar: acknowledged.
+    UnknownMeeting,
+    /// A Zoom participant who matches no registration (a guest, the host):
+    /// acknowledged.
+    UnknownParticipant,
 }
 
 impl WebhookOutcome {
@@ -34,6 +41,8 @@ impl WebhookOutcome {
             WebhookOutcome::Duplicate => "duplicate",
             WebhookOutcome::UnknownMessage => "unknown_message",
             WebhookOutcome::Ignored => "ignored",
+            WebhookOutcome::UnknownMeeting => "unknown_meeting",
+            WebhookOutcome::UnknownParticipant => "unknown_participant",
         }
     }
 }

@@ -99,7 +99,7 @@ fn webhook_routes() -> Router<ApiState> {
             post(webhooks::twilio::inbound),
         )
         .route("/v1/webhooks/resend", post(webhooks::resend::event))
-        .route("/v1/webhooks/zoom", post(webhooks::not_implemented))
+        .route("/v1/webhooks/zoom", post(webhooks::zoom::event))
         .route("/v1/webhooks/ses", post(webhooks::ses::event))
 }
 

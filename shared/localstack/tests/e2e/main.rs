@@ -15,6 +15,8 @@ mod e2e_ses;
 mod e2e_smtp_relay;
 mod e2e_twilio;
 mod e2e_webinar;
+mod e2e_zoom_enroll;
+mod e2e_zoom_webhooks;
 mod funnel_dir;
 mod openapi_sync;
 mod webhooks_garbage;

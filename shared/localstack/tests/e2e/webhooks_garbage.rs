@@ -1,21 +1,24 @@
-//! Every webhook route answers garbage with a 4xx and changes nothing:
-//! wrong content type 415, over 64 KiB (SNS: 512 KiB) 413, malformed body
-//! 400, unknown event type or status 422, missing / wrong / expired
-//! signature 401 / 403 (SNS: also a wrong topic or a certificate URL off
-//! the allow-list, never fetched). Never a 5xx, never a panic.
+//! Every webhook route (Twilio, Resend, Zoom, SES through SNS) answers
+//! garbage with a 4xx and changes nothing: wrong content type 415, over
+//! 64 KiB (SNS: 512 KiB) 413, malformed body 400, unknown event type or
+//! status 422, missing / wrong / expired signature 401 / 403 (SNS: also a
+//! wrong topic or a certificate URL off the allow-list, never fetched).
+//! Never a 5xx, never a panic.
 
 use crate::provider_stack::sns::*;
 use crate::provider_stack::*;
 use myx_localstack::{ExtraAdapters, ProviderSettings};
 use myx_providers::sns::InMemorySnsFetch;
 use myx_providers::svix::SvixSecret;
+use myx_providers::zoom::ZoomWebhookSecret;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const ROUTES: [&str; 3] = [
+const ROUTES: [&str; 4] = [
     "/v1/webhooks/twilio/status",
     "/v1/webhooks/twilio/inbound",
     "/v1/webhooks/resend",
+    "/v1/webhooks/zoom",
 ];
 
 async fn start() -> ProviderServer {
@@ -32,6 +35,7 @@ async fn start_sns() -> (ProviderServer, Arc<InMemorySnsFetch>, Fixture) {
         move |_| ProviderSettings {
             twilio_auth_token: Some(TWILIO_TOKEN.into()),
             resend_webhook_secret: Some(SvixSecret::new(RESEND_SECRET).unwrap()),
+            zoom_webhook_secret: ZoomWebhookSecret::new(ZOOM_SECRET),
             ses_events_topic_arns: vec![topic],
             ..ProviderSettings::default()
         },
@@ -92,6 +96,7 @@ async fn huge_bodies_are_413() {
         (ROUTES[0], "application/x-www-form-urlencoded"),
         (ROUTES[1], "application/x-www-form-urlencoded"),
         (ROUTES[2], "application/json"),
+        (ROUTES[3], "application/json"),
     ] {
         assert_eq!(
             status_of(&s, path, Some(ct), huge.clone()).await,
@@ -431,7 +436,7 @@ async fn random_bytes_never_get_a_5xx() {
         Some("\u{1}garbage"),
         Some(SNS_CONTENT_TYPE),
     ];
-    let routes = [ROUTES[0], ROUTES[1], ROUTES[2], SES_PATH];
+    let routes = [ROUTES[0], ROUTES[1], ROUTES[2], ROUTES[3], SES_PATH];
     for round in 0..80 {
         let len = (next() % 300) as usize;
         let body: Vec<u8> = (0..len).map(|_| (next() % 256) as u8).collect();
@@ -449,14 +454,96 @@ async fn random_bytes_never_get_a_5xx() {
 }
 
 #[tokio::test]
-async fn zoom_is_not_implemented_yet() {
+async fn zoom_garbage_is_refused_before_anything_changes() {
     let s = start().await;
-    for path in ["/v1/webhooks/zoom"] {
+    let zoom = ROUTES[3];
+    let json_ct = Some("application/json");
+    // An event a forged meeting.ended would complete.
+    let event = s.zoom_event("zoom_meeting", json!(ZOOM_MEETING)).await;
+    let end = serde_json::to_vec(&json!({
+        "event": "meeting.ended", "event_ts": 1,
+        "payload": {"object": {"uuid": "u==", "id": ZOOM_MEETING, "end_time": END}}
+    }))
+    .unwrap();
+    let now = s.stack.engine.clock.now().as_second();
+    let post = |ts: String, sig: String, body: Vec<u8>| {
+        s.client
+            .post(s.url(zoom))
+            .header("content-type", "application/json")
+            .header("x-zm-request-timestamp", ts)
+            .header("x-zm-signature", sig)
+            .body(body)
+            .send()
+    };
+    // No signature headers: 401.
+    assert_eq!(status_of(&s, zoom, json_ct, end.clone()).await, 401);
+    // A wrong signature, another secret, a ten-minute-old or future timestamp: 403.
+    let r = post(
+        now.to_string(),
+        format!("v0={}", "0".repeat(64)),
+        end.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = s.post_zoom_raw(&end, now, "another-secret-token").await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        s.post_zoom_raw(&end, now - 600, ZOOM_SECRET).await.status(),
+        403
+    );
+    assert_eq!(
+        s.post_zoom_raw(&end, now + 600, ZOOM_SECRET).await.status(),
+        403
+    );
+    // Signed for another body (a replay with the body swapped): 403.
+    let other = ZoomWebhookSecret::new(ZOOM_SECRET)
+        .unwrap()
+        .sign(now, b"{}");
+    let r = post(now.to_string(), other, end.clone()).await.unwrap();
+    assert_eq!(r.status(), 403);
+    // A garbled timestamp: 403.
+    let r = post("soon".into(), "v0=00".into(), end.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Signed but not JSON / not an event: 400; an unknown type: 422.
+    for (raw, want) in [
+        (&b"not json"[..], 400),
+        (b"[1,2]", 400),
+        (
+            br#"{"event":"meeting.ended","payload":{"object":{"id":"12ab"}}}"#,
+            400,
+        ),
+        (
+            br#"{"event":"meeting.ended","payload":{"object":{"id":1.5}}}"#,
+            400,
+        ),
+        (br#"{"event":"endpoint.url_validation","payload":{}}"#, 400),
+        (br#"{"event":"meeting.teleported","payload":{}}"#, 422),
+    ] {
+        let r = s.post_zoom_raw(raw, now, ZOOM_SECRET).await;
         assert_eq!(
-            status_of(&s, path, Some("application/json"), b"{}".to_vec()).await,
-            501
+            r.status().as_u16(),
+            want,
+            "{}",
+            String::from_utf8_lossy(raw)
         );
     }
+    // Nothing changed: the event is still scheduled, and the same
+    // meeting.ended, properly signed, is not a duplicate of any of these.
+    let r = s
+        .client
+        .get(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "scheduled");
+    s.advance_to("2026-12-10T18:00:00Z").await;
+    let now = s.stack.engine.clock.now().as_second();
+    let r = s.post_zoom_raw(&end, now, ZOOM_SECRET).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["result"], "processed");
 }
 
 #[tokio::test]
@@ -481,4 +568,11 @@ async fn without_configured_secrets_webhooks_are_unavailable_not_open() {
     let fx = fixture();
     let body: Value = serde_json::from_str(&fx.case("notification v2").body).unwrap();
     assert_eq!(s.post_sns(&body).await.status(), 503);
+    let r = s
+        .post_zoom(
+            &json!({"payload": {"plainToken": "x"}, "event": "endpoint.url_validation"}),
+            ZOOM_SECRET,
+        )
+        .await;
+    assert_eq!(r.status(), 503);
 }

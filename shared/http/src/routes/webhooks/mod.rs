@@ -1,14 +1,15 @@
 //! Provider webhooks: `POST /v1/webhooks/twilio/status`,
-//! `/v1/webhooks/twilio/inbound`, `/v1/webhooks/resend` and
-//! `/v1/webhooks/ses` (SES events through SNS). Each verifies the
-//! provider's signature before anything changes and answers garbage with a
-//! 4xx: wrong content type 415, over 64 KiB (SNS: 512 KiB) 413, malformed
-//! body 400, unknown event type 422, missing / wrong signature 401 / 403.
-//! `/v1/webhooks/zoom` answers 501 until it exists.
+//! `/v1/webhooks/twilio/inbound`, `/v1/webhooks/resend`,
+//! `/v1/webhooks/zoom` and `/v1/webhooks/ses` (SES events through SNS).
+//! Each verifies the provider's signature before anything changes and
+//! answers garbage with a 4xx: wrong content type 415, over 64 KiB (SNS:
+//! 512 KiB) 413, malformed body 400, unknown event type 422, missing /
+//! wrong signature 401 / 403.
 
 pub mod resend;
 pub mod ses;
 pub mod twilio;
+pub mod zoom;
 
 use super::ApiState;
 use crate::problem::Problem;
@@ -47,11 +48,4 @@ fn require_content_types(parts: &Parts, allowed: &[&str]) -> Result<(), Problem>
             format!("send the body as {}", allowed.join(" or ")),
         ))
     }
-}
-
-pub async fn not_implemented() -> Problem {
-    Problem::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "this provider's webhook is not implemented yet",
-    )
 }

@@ -1,7 +1,7 @@
 //! A local stack on a real 127.0.0.1 port with a virtual clock and provider
-//! settings (Twilio, Resend, SES events), stubbed provider APIs (wiremock),
-//! and clients that sign webhook requests the way the providers do
-//! (SNS: [`sns`]).
+//! settings (Twilio, Resend, Zoom, SES events), stubbed provider APIs
+//! (wiremock), and clients that sign webhook requests the way the providers
+//! do (SNS: [`sns`]).
 #![allow(dead_code)]
 
 pub mod sns;
@@ -10,6 +10,7 @@ use myx_engine::{Item, Key};
 use myx_localstack::{ExtraAdapters, LocalStack, ProviderSettings, StackOptions};
 use myx_providers::svix::SvixSecret;
 use myx_providers::twilio::signature::{compute, Algorithm};
+use myx_providers::zoom::ZoomWebhookSecret;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,6 +21,8 @@ pub const ADMIN_KEY: &str = "test-admin-key";
 pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TWILIO_TOKEN: &str = "9d6a2c4f0b8e1a7d3c5f6e2b4a8d0c1f";
 pub const RESEND_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const ZOOM_SECRET: &str = "q8vT2xR5nL0wYb7KcE3mPj";
+pub const ZOOM_MEETING: &str = "85746065123";
 pub const START: &str = "2026-12-10T17:00:00Z";
 pub const END: &str = "2026-12-10T18:00:00Z";
 
@@ -189,6 +192,49 @@ impl ProviderServer {
             .unwrap()
     }
 
+    /// The example webinar funnel and a Zoom event for it (START..END);
+    /// `meeting_id` is sent as given (a JSON number or string).
+    pub async fn zoom_event(&self, platform: &str, meeting_id: Value) -> String {
+        self.webinar_event().await;
+        let r = self
+            .client
+            .post(self.url("/v1/events"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({
+                "title": "Zoom Launch", "type": "webinar", "startsAt": START, "endsAt": END,
+                "timezone": "America/New_York", "platform": platform,
+                "zoomMeetingId": meeting_id, "funnelId": "webinar-7day"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    /// A JSON body posted as Zoom posts it, signed with `secret` at the
+    /// stack's current (virtual) time.
+    pub async fn post_zoom(&self, body: &Value, secret: &str) -> Response {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let now = self.stack.engine.clock.now().as_second();
+        self.post_zoom_raw(&bytes, now, secret).await
+    }
+
+    /// Raw bytes signed with `secret` for the timestamp `at` (Unix seconds).
+    pub async fn post_zoom_raw(&self, bytes: &[u8], at: i64, secret: &str) -> Response {
+        let signature = ZoomWebhookSecret::new(secret).unwrap().sign(at, bytes);
+        self.client
+            .post(self.url("/v1/webhooks/zoom"))
+            .header("content-type", "application/json")
+            .header("x-zm-request-timestamp", at.to_string())
+            .header("x-zm-signature", signature)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn item(&self, key: &Key) -> Option<Item> {
         self.stack.engine.store.get(key).await.unwrap()
     }
@@ -235,6 +281,82 @@ impl Respond for NumberedIds {
             ResponseTemplate::new(200).set_body_json(json!({"id": resend_id(n)}))
         }
     }
+}
+
+/// Zoom's token endpoint and registrants API on a stub: registrants are
+/// numbered in arrival order from 0 ([`zoom_registrant_id`],
+/// [`zoom_join_url`]); removals answer 204.
+pub async fn zoom_stub() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "zoom-token", "token_type": "bearer", "expires_in": 3600}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v2/(meetings|webinars)/[0-9]+/registrants$"))
+        .respond_with(NumberedRegistrants::default())
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path_regex(
+            r"^/v2/(meetings|webinars)/[0-9]+/registrants/[^/]+$",
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Zoom settings pointing at a [`zoom_stub`], with the webhook secret.
+pub fn zoom_settings(stub: &str) -> ProviderSettings {
+    ProviderSettings {
+        zoom: Some(myx_providers::ZoomConfig::new("acct", "client", "secret").with_stub(stub)),
+        zoom_webhook_secret: ZoomWebhookSecret::new(ZOOM_SECRET),
+        ..ProviderSettings::default()
+    }
+}
+
+pub fn zoom_registrant_id(n: usize) -> String {
+    format!("zreg{n:04}")
+}
+
+pub fn zoom_join_url(n: usize) -> String {
+    format!("https://us02web.zoom.us/w/{ZOOM_MEETING}?tk=personal-{n}")
+}
+
+#[derive(Default)]
+pub struct NumberedRegistrants {
+    next: AtomicUsize,
+}
+
+impl Respond for NumberedRegistrants {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": 85746065123u64, "registrant_id": zoom_registrant_id(n),
+            "topic": "Zoom Launch", "start_time": START, "join_url": zoom_join_url(n)
+        }))
+    }
+}
+
+/// The requests a stub got with this method whose path starts with `prefix`.
+pub async fn requests_to(
+    server: &wiremock::MockServer,
+    method: &str,
+    prefix: &str,
+) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == method && r.url.path().starts_with(prefix))
+        .collect()
 }
 
 /// The decoded form of a stubbed request.
