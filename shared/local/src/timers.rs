@@ -50,33 +50,42 @@ impl LocalTimers {
         self.conn.read(pending).await
     }
 
-    async fn upsert(&self, timer: TimerSpec) -> Result<(), LocalError> {
-        if !is_valid_timer_name(&timer.name) {
-            return Err(LocalError::Invalid(format!(
-                "timer name {:?} is not 1 to 64 of [0-9A-Za-z-_.]",
-                timer.name
-            )));
+    /// Upserts every timer in one write: all of them or none.
+    async fn upsert(&self, timers: Vec<TimerSpec>) -> Result<(), LocalError> {
+        let mut rows = Vec::with_capacity(timers.len());
+        for timer in timers {
+            if !is_valid_timer_name(&timer.name) {
+                return Err(LocalError::Invalid(format!(
+                    "timer name {:?} is not 1 to 64 of [0-9A-Za-z-_.]",
+                    timer.name
+                )));
+            }
+            let due_at = to_nanos(timer.due_at)?;
+            let body = serde_json::to_string(&timer.message)?;
+            rows.push((timer.name, due_at, body));
         }
-        let due_at = to_nanos(timer.due_at)?;
-        let body = serde_json::to_string(&timer.message)?;
         self.conn
             .write(move |conn| {
-                conn.prepare_cached(
+                let mut upsert = conn.prepare_cached(
                     "INSERT INTO timers (name, due_at, body) VALUES (?1, ?2, ?3)
                      ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at, body = excluded.body",
-                )?
-                .execute(params![timer.name, due_at, body])?;
+                )?;
+                for (name, due_at, body) in &rows {
+                    upsert.execute(params![name, due_at, body])?;
+                }
                 Ok(())
             })
             .await
     }
 
-    async fn remove(&self, name: &str) -> Result<(), LocalError> {
-        let name = name.to_string();
+    /// Deletes every named timer in one write.
+    async fn remove(&self, names: Vec<String>) -> Result<(), LocalError> {
         self.conn
             .write(move |conn| {
-                conn.prepare_cached("DELETE FROM timers WHERE name = ?1")?
-                    .execute(params![name])?;
+                let mut delete = conn.prepare_cached("DELETE FROM timers WHERE name = ?1")?;
+                for name in &names {
+                    delete.execute(params![name])?;
+                }
                 Ok(())
             })
             .await
@@ -127,13 +136,22 @@ fn pending(conn: &Connection) -> Result<Vec<TimerSpec>, LocalError> {
 impl Timers for LocalTimers {
     /// Replaces any timer of the same name.
     async fn schedule(&self, timer: TimerSpec) -> Result<(), PortError> {
-        self.upsert(timer)
+        self.schedule_all(vec![timer]).await
+    }
+
+    async fn cancel(&self, name: &str) -> Result<(), PortError> {
+        self.cancel_all(vec![name.to_string()]).await
+    }
+
+    /// One write for all of them (one savepoint in a group commit).
+    async fn schedule_all(&self, timers: Vec<TimerSpec>) -> Result<(), PortError> {
+        self.upsert(timers)
             .await
             .map_err(|e| e.into_port_error("timers"))
     }
 
-    async fn cancel(&self, name: &str) -> Result<(), PortError> {
-        self.remove(name)
+    async fn cancel_all(&self, names: Vec<String>) -> Result<(), PortError> {
+        self.remove(names)
             .await
             .map_err(|e| e.into_port_error("timers"))
     }

@@ -21,6 +21,20 @@ pub trait Timers: Send + Sync {
     async fn schedule(&self, timer: TimerSpec) -> Result<(), PortError>;
     /// Cancelling a timer that does not exist (fired, or never made) is fine.
     async fn cancel(&self, name: &str) -> Result<(), PortError>;
+
+    /// Several timers at once, each as [`Timers::schedule`]; not atomic. An
+    /// adapter whose service has no batch call keeps this default
+    /// (concurrent single calls); the local one writes them in one go.
+    async fn schedule_all(&self, timers: Vec<TimerSpec>) -> Result<(), PortError> {
+        futures_util::future::try_join_all(timers.into_iter().map(|t| self.schedule(t))).await?;
+        Ok(())
+    }
+
+    /// Several cancels at once, each as [`Timers::cancel`]; not atomic.
+    async fn cancel_all(&self, names: Vec<String>) -> Result<(), PortError> {
+        futures_util::future::try_join_all(names.iter().map(|n| self.cancel(n))).await?;
+        Ok(())
+    }
 }
 
 /// Whether `name` fits EventBridge Scheduler's schedule-name rules.

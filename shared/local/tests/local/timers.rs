@@ -199,3 +199,39 @@ async fn pending_timers_survive_a_restart() {
         [message("sooner"), message("later")]
     );
 }
+
+#[tokio::test]
+async fn schedule_all_writes_every_timer_or_none() {
+    let db = LocalDb::open_in_memory().expect("opens");
+    let timers = db.timers();
+    timers
+        .schedule_all(vec![
+            timer("x1", t0() + secs(5), "x1"),
+            timer("x2", t0() + secs(1), "x2"),
+            timer("x1", t0() + secs(9), "x1-again"),
+        ])
+        .await
+        .expect("ok");
+    let pending = timers.pending().await.expect("ok");
+    // The later entry of a name replaces the earlier one, as two schedules would.
+    assert_eq!(names(&pending), ["x2", "x1"]);
+    assert_eq!(pending[1].due_at, t0() + secs(9));
+    assert_eq!(pending[1].message, message("x1-again"));
+
+    // One invalid name refuses the whole call: nothing of it is written.
+    let refused = timers
+        .schedule_all(vec![
+            timer("ok-name", t0() + secs(2), "y"),
+            timer("not a valid name!", t0() + secs(3), "z"),
+        ])
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(names(&timers.pending().await.expect("ok")), ["x2", "x1"]);
+
+    // Cancelling several at once, including one that never existed.
+    timers
+        .cancel_all(vec!["x1".into(), "never-made".into()])
+        .await
+        .expect("ok");
+    assert_eq!(names(&timers.pending().await.expect("ok")), ["x2"]);
+}
