@@ -40,6 +40,42 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX timers_due ON timers (due_at, name);
     ",
+    // 2: items and timers as rowid tables with their keys in unique
+    // indexes. New rows append to the table's last page instead of landing
+    // on a page chosen by key, and rows of a few KiB (plans, registrations)
+    // fit a table page where a WITHOUT ROWID page spills them to overflow
+    // pages: about a third fewer pages written per enrollment.
+    "
+    CREATE TABLE items_v2 (
+        id         INTEGER PRIMARY KEY,
+        pk         TEXT NOT NULL,
+        sk         TEXT NOT NULL,
+        gsi1pk     TEXT,
+        gsi1sk     TEXT,
+        expires_at INTEGER,             -- unix nanoseconds
+        version    INTEGER NOT NULL,    -- u64 stored as its i64 bit pattern
+        data       TEXT NOT NULL        -- a JSON object
+    );
+    INSERT INTO items_v2 (pk, sk, gsi1pk, gsi1sk, expires_at, version, data)
+        SELECT pk, sk, gsi1pk, gsi1sk, expires_at, version, data FROM items ORDER BY pk, sk;
+    DROP TABLE items;
+    ALTER TABLE items_v2 RENAME TO items;
+    CREATE UNIQUE INDEX items_key ON items (pk, sk);
+    -- pk, sk make the index order total, for GSI1 cursors.
+    CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+    CREATE INDEX items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+
+    CREATE TABLE timers_v2 (
+        id     INTEGER PRIMARY KEY,
+        name   TEXT NOT NULL UNIQUE,
+        due_at INTEGER NOT NULL,           -- unix nanoseconds
+        body   TEXT NOT NULL               -- a WorkMessage as JSON
+    );
+    INSERT INTO timers_v2 (name, due_at, body) SELECT name, due_at, body FROM timers ORDER BY due_at, name;
+    DROP TABLE timers;
+    ALTER TABLE timers_v2 RENAME TO timers;
+    CREATE INDEX timers_due ON timers (due_at, name);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -200,3 +200,79 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
         "the WAL grew to {wal} bytes: it was never restarted"
     );
 }
+
+/// A file written by a build with schema 1 (items and timers as WITHOUT
+/// ROWID tables): its rows as that build stored them.
+fn write_schema_1_file(path: &std::path::Path) {
+    let raw = rusqlite::Connection::open(path).expect("opens");
+    raw.execute_batch(
+        "
+        CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT,
+            expires_at INTEGER, version INTEGER NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+        CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+        CREATE INDEX items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE TABLE queue_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('ready', 'dead')), visible_at INTEGER NOT NULL,
+            receive_count INTEGER NOT NULL DEFAULT 0, last_error TEXT, dead_at INTEGER);
+        CREATE INDEX queue_ready ON queue_messages (visible_at, id) WHERE state = 'ready';
+        CREATE INDEX queue_dead ON queue_messages (dead_at, id) WHERE state = 'dead';
+        CREATE TABLE timers (name TEXT PRIMARY KEY NOT NULL, due_at INTEGER NOT NULL,
+            body TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX timers_due ON timers (due_at, name);
+        INSERT INTO items VALUES ('T#t#EVENT#e', 'META', 'T#t#EVENTS', '2026-06-01#e', NULL, 3,
+            '{\"name\":\"Launch\"}');
+        INSERT INTO items VALUES ('T#t#EVENT#e', 'REG#c1', NULL, NULL, NULL, 1, '{\"n\":1}');
+        INSERT INTO items VALUES ('T#t#EVENT#e', 'REG#c2', NULL, NULL, NULL, 1, '{\"n\":2}');
+        INSERT INTO timers VALUES ('cs-old', 1780000000000000000,
+            '{\"kind\":\"post_event\",\"tenant\":\"t\",\"event\":\"e\",\"contact\":\"c1\"}');
+        PRAGMA user_version = 1;
+        ",
+    )
+    .expect("the schema-1 file is written");
+}
+
+#[tokio::test]
+async fn a_schema_1_file_is_upgraded_without_losing_a_row() {
+    let dir = TempDir::new().expect("a temporary directory");
+    let path = dir.path().join("myx.sqlite3");
+    write_schema_1_file(&path);
+    let db = LocalDb::open(&path).expect("opens and migrates");
+    let store = db.store();
+    let meta = store
+        .get(&Key::new("T#t#EVENT#e", "META"))
+        .await
+        .expect("ok")
+        .expect("kept");
+    assert_eq!(meta.data, json!({"name": "Launch"}));
+    assert_eq!(meta.version, 3);
+    let regs = store
+        .query("T#t#EVENT#e", &QueryOptions::prefix("REG#"))
+        .await
+        .expect("ok");
+    let sks: Vec<&str> = regs.items.iter().map(|i| i.key.sk.as_str()).collect();
+    assert_eq!(sks, ["REG#c1", "REG#c2"]);
+    let by_gsi = store
+        .query_gsi1("T#t#EVENTS", &QueryOptions::prefix(""))
+        .await
+        .expect("ok");
+    assert_eq!(by_gsi.items, std::slice::from_ref(&meta));
+    // Keys stay unique after the upgrade: a conditional create of an
+    // existing key is refused, an update by version goes through.
+    assert!(store.put(meta.clone(), Condition::NotExists).await.is_err());
+    let mut next = meta.clone();
+    next.version = 4;
+    store
+        .put(next, Condition::VersionIs(3))
+        .await
+        .expect("versioned update");
+    let timers = db.timers().pending().await.expect("ok");
+    assert_eq!(timers.len(), 1);
+    assert_eq!(timers[0].name, "cs-old");
+    drop(db);
+    let raw = rusqlite::Connection::open(&path).expect("opens");
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .expect("ok");
+    assert_eq!(version, SCHEMA_VERSION);
+}
