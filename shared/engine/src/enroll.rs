@@ -245,9 +245,18 @@ async fn attempt(
             .await?
         {
             let reg: RegistrationRecord = from_data(&reg)?;
+            let mut existing = reg.response;
+            // Stored without its calendar links (they are derived, and the
+            // longest part): rebuilt from the event as it is now.
+            if let Some(body) = existing.as_object_mut() {
+                body.insert(
+                    "calendar".into(),
+                    crate::links::calendar_links(engine, tenant, &event),
+                );
+            }
             return Err(EngineError::Conflict {
                 message: "this email is already enrolled in this event".into(),
-                existing: reg.response,
+                existing,
             });
         }
     }
@@ -400,7 +409,7 @@ async fn write(
         join_url,
         registrant_id: registrant.map(|r| r.registrant_id.clone()),
         attendance: Attendance::Unknown,
-        response: response.clone(),
+        response: without_calendar(&response),
     };
     ops.push(WriteOp::Put {
         item: Item::new(
@@ -518,4 +527,15 @@ async fn write(
         Err(StoreError::TransactionCancelled { .. }) => Err(EngineError::Unavailable(RETRY.into())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The response as a registration keeps it: everything but the calendar
+/// links, which a duplicate's 409 rebuilds from the event. Registrations
+/// are read at every send, so their size is paid for many times over.
+fn without_calendar(response: &Value) -> Value {
+    let mut kept = response.clone();
+    if let Some(body) = kept.as_object_mut() {
+        body.remove("calendar");
+    }
+    kept
 }

@@ -85,13 +85,76 @@ pub fn plan_op(
         })
         .collect();
     let seq = engine.ids.new_id("tl");
+    // Every entry of a plan has the plan's time: stored once, on the item.
+    let stored: Vec<PlanEntry> = entries.into_iter().map(PlanEntry::from).collect();
     WriteOp::Put {
         item: Item::new(
             keys::timeline_entry(tenant, event, contact, at, &seq),
-            serde_json::json!({ "at": at, "plan": entries }),
+            serde_json::json!({ "at": at, "plan": stored }),
         ),
         condition: Condition::NotExists,
     }
+}
+
+/// A planned send as a plan item stores it: a [`TimelineEntry`] whose
+/// `at` is the item's (plans written before carry their own).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<jiff::Timestamp>,
+    kind: TimelineKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel: Option<myx_core::Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    send_at: Option<jiff::Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<TimelineEntry> for PlanEntry {
+    fn from(e: TimelineEntry) -> Self {
+        PlanEntry {
+            at: None,
+            kind: e.kind,
+            step: e.step,
+            channel: e.channel,
+            send_at: e.send_at,
+            reason: e.reason,
+        }
+    }
+}
+
+impl PlanEntry {
+    fn into_entry(self, plan_at: jiff::Timestamp) -> TimelineEntry {
+        TimelineEntry {
+            at: self.at.unwrap_or(plan_at),
+            kind: self.kind,
+            step: self.step,
+            channel: self.channel,
+            send_at: self.send_at,
+            reason: self.reason,
+        }
+    }
+}
+
+/// The entries of a stored plan item.
+fn plan_entries(item: &Item, plan: &serde_json::Value) -> Result<Vec<TimelineEntry>, EngineError> {
+    let undecodable = |e: serde_json::Error| {
+        EngineError::Internal(format!("a timeline plan does not decode: {e}"))
+    };
+    let at: jiff::Timestamp = item
+        .data
+        .get("at")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(undecodable)?
+        .ok_or_else(|| EngineError::Internal("a timeline plan has no time".into()))?;
+    let stored: Vec<PlanEntry> = serde_json::from_value(plan.clone()).map_err(undecodable)?;
+    Ok(stored.into_iter().map(|e| e.into_entry(at)).collect())
 }
 
 /// The whole timeline of (event, contact), oldest first.
@@ -116,11 +179,7 @@ pub async fn read(
             .await?;
         for item in &page.items {
             match item.data.get("plan") {
-                Some(plan) => out.extend(
-                    serde_json::from_value::<Vec<TimelineEntry>>(plan.clone()).map_err(|e| {
-                        EngineError::Internal(format!("a timeline plan does not decode: {e}"))
-                    })?,
-                ),
+                Some(plan) => out.extend(plan_entries(item, plan)?),
                 None => out.push(from_data::<TimelineEntry>(item)?),
             }
         }
@@ -145,4 +204,61 @@ pub async fn for_enrollment(
     let r: crate::records::EnrollmentRef = from_data(&item)?;
     let entries = read(engine, tenant, &r.event_id, &r.contact_id).await?;
     Ok((r.event_id, r.contact_id, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_entries;
+    use crate::ports::{Item, Key};
+    use crate::records::{TimelineEntry, TimelineKind};
+    use serde_json::json;
+
+    fn plan_item(plan: serde_json::Value) -> Item {
+        Item::new(
+            Key::new("T#t#ENR#e#c", "TL#x"),
+            json!({"at": "2026-12-01T10:00:00Z", "plan": plan}),
+        )
+    }
+
+    #[test]
+    fn plan_entries_take_the_plan_time_unless_they_carry_their_own() {
+        let item = plan_item(json!([
+            {"kind": "planned", "step": "welcome", "channel": "email", "sendAt": "2026-12-01T10:00:02Z"},
+            // As plans were stored before entries shed their own time.
+            {"at": "2026-11-30T09:00:00Z", "kind": "skipped", "step": "sms-1", "channel": "sms", "reason": "no_consent"},
+        ]));
+        let plan = item.data.get("plan").cloned().unwrap();
+        let entries = plan_entries(&item, &plan).unwrap();
+        assert_eq!(
+            entries,
+            [
+                TimelineEntry {
+                    at: "2026-12-01T10:00:00Z".parse().unwrap(),
+                    kind: TimelineKind::Planned,
+                    step: Some("welcome".into()),
+                    channel: Some(myx_core::Channel::Email),
+                    send_at: Some("2026-12-01T10:00:02Z".parse().unwrap()),
+                    reason: None,
+                },
+                TimelineEntry {
+                    at: "2026-11-30T09:00:00Z".parse().unwrap(),
+                    kind: TimelineKind::Skipped,
+                    step: Some("sms-1".into()),
+                    channel: Some(myx_core::Channel::Sms),
+                    send_at: None,
+                    reason: Some("no_consent".into()),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plan_without_a_time_or_with_bad_entries_is_an_error_not_a_guess() {
+        let mut item = plan_item(json!([]));
+        item.data.as_object_mut().unwrap().remove("at");
+        assert!(plan_entries(&item, &json!([])).is_err());
+        let item = plan_item(json!([{"kind": "exploded"}]));
+        let plan = item.data.get("plan").cloned().unwrap();
+        assert!(plan_entries(&item, &plan).is_err());
+    }
 }

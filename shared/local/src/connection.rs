@@ -8,13 +8,15 @@
 //!   connection between batches (its page cache stays warm) and read-only
 //!   connections while a batch holds it (WAL lets them run beside it);
 //! - checkpoints (copying the WAL back into the database) run on their own
-//!   thread and connection, so commits rarely wait for one.
+//!   thread and connection, continuously while frames are left, so commits
+//!   rarely wait for one; the writer only finishes one, between batches,
+//!   when the WAL has grown long (see `WRITER_CHECKPOINT_FRAMES`).
 
 use crate::group_commit::{run_batch, Job, TypedJob, MAX_BATCH};
 use crate::LocalError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -26,17 +28,23 @@ const STATEMENT_CACHE: usize = 64;
 /// Read-only connections of a file database: one per executor thread on a
 /// small machine, plus spares for reads sent to the blocking pool.
 const READERS: usize = 4;
-/// How often the checkpointer copies committed WAL frames back.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-/// WAL frames past which a commit ends with a (passive) checkpoint of its
-/// own. The background checkpointer never quite catches up with a steady
-/// stream of commits, so without this the WAL would grow for as long as the
-/// load lasts (every commit extending the file). Run by the writer between
-/// batches, the checkpoint sees no new frames, finishes what the background
-/// one left (little), and the next batch starts the WAL over. (Restarting
-/// from the checkpointer instead would hold writers in SQLite's busy
-/// handler, which sleeps for milliseconds at a time.)
-const WRITER_CHECKPOINT_FRAMES: i64 = 4096;
+/// How long the checkpointer rests once the WAL is fully copied back.
+const CHECKPOINT_IDLE: Duration = Duration::from_millis(200);
+/// How long it rests between passes while frames are left to copy: just
+/// enough not to spin when another checkpoint holds the lock.
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(5);
+/// WAL frames (4 KiB each) past which the writer finishes a checkpoint
+/// itself, between batches, so that the WAL can start over. The background
+/// checkpointer never quite catches up with a steady stream of commits (new
+/// frames arrive while it syncs), so without this the WAL would grow for as
+/// long as the load lasts. Finishing is a short copy of the tail plus two
+/// fsyncs, during which writes wait: it is the local store's longest pause,
+/// so it comes once per 32 MiB of WAL, not at every 16 MiB as SQLite's
+/// autocheckpoint would, and after the batch's results are handed back, not
+/// inside its commit.
+const WRITER_CHECKPOINT_FRAMES: i64 = 8192;
+/// What a WAL file is cut back to when it starts over after a long run.
+const WAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 /// The writer's page cache. The default (2 MiB) makes a busy writer re-read
 /// pages; the writer's cache stays valid across commits (no one else
 /// writes), which is why reads prefer the writer connection when it is idle.
@@ -52,6 +60,8 @@ pub(crate) struct SharedConnection {
     /// Empty for an in-memory database (its data lives in `conn` alone).
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Frames in the WAL as the last checkpoint found them.
+    wal_frames: Arc<AtomicI64>,
     /// Dropping it stops the checkpointer thread.
     _checkpointer: Option<Checkpointer>,
 }
@@ -77,19 +87,23 @@ impl SharedConnection {
         // In-memory databases answer "memory"; files switch to WAL.
         let _mode: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_FRAMES)?;
+        // The writer checkpoints on its own terms (`combine`), never inside a commit.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
         // Negative: KiB.
         writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         let writer = configure(writer)?;
         let readers = (0..READERS)
             .map(|_| open_reader(path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
+        let wal_frames = Arc::new(AtomicI64::new(0));
         Ok(SharedConnection {
             conn: Mutex::new(writer),
             pending: Mutex::new(Pending::default()),
             readers,
             next_reader: AtomicUsize::new(0),
-            _checkpointer: Some(Checkpointer::start(path)?),
+            _checkpointer: Some(Checkpointer::start(path, Arc::clone(&wal_frames))?),
+            wal_frames,
         })
     }
 
@@ -99,6 +113,7 @@ impl SharedConnection {
             pending: Mutex::new(Pending::default()),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
+            wal_frames: Arc::new(AtomicI64::new(0)),
             _checkpointer: None,
         })
     }
@@ -189,7 +204,24 @@ impl SharedConnection {
                 pending.jobs.drain(..take).collect()
             };
             run_batch(&conn, jobs);
+            if self.wal_frames.load(Ordering::Relaxed) > WRITER_CHECKPOINT_FRAMES {
+                finish_checkpoint(&conn, &self.wal_frames);
+            }
         }
+    }
+}
+
+/// The writer's checkpoint of a long WAL, between batches: nothing new is
+/// written meanwhile, so it copies what the background checkpointer has
+/// not yet, and the next commit starts the WAL over. Passive: if the
+/// background checkpointer holds the lock, this is skipped and retried
+/// after the next batch.
+fn finish_checkpoint(conn: &Connection, wal_frames: &AtomicI64) {
+    match checkpoint(conn) {
+        Ok(Some((log, done))) if done >= log => wal_frames.store(0, Ordering::Relaxed),
+        Ok(Some((log, _))) => wal_frames.store(log, Ordering::Relaxed),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "writer checkpoint failed; will retry"),
     }
 }
 
@@ -223,18 +255,32 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path) -> Result<Self, LocalError> {
+    fn start(path: &Path, wal_frames: Arc<AtomicI64>) -> Result<Self, LocalError> {
         let conn = configure(Connection::open(path)?)?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("myx-sqlite-checkpoint".into())
             .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(CHECKPOINT_EVERY)
-                {
-                    if let Err(error) = checkpoint(&conn) {
-                        tracing::warn!(%error, "background WAL checkpoint failed; will retry");
-                    }
+                let mut rest = CHECKPOINT_IDLE;
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(rest) {
+                    rest = match checkpoint(&conn) {
+                        Ok(Some((log, done))) => {
+                            wal_frames.store(log, Ordering::Relaxed);
+                            // Keep copying while frames are left: the
+                            // shorter the tail, the shorter the writer's pause.
+                            if done >= log {
+                                CHECKPOINT_IDLE
+                            } else {
+                                CHECKPOINT_BUSY
+                            }
+                        }
+                        // The writer is finishing one.
+                        Ok(None) => CHECKPOINT_BUSY,
+                        Err(error) => {
+                            tracing::warn!(%error, "background WAL checkpoint failed; will retry");
+                            CHECKPOINT_IDLE
+                        }
+                    };
                 }
             })
             .map_err(|e| LocalError::Worker(format!("cannot start the checkpointer: {e}")))?;
@@ -245,10 +291,14 @@ impl Checkpointer {
     }
 }
 
-/// One checkpointer pass: copies committed frames back without blocking
-/// anyone.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+/// A passive checkpoint: copies committed frames back without blocking
+/// anyone. Answers the WAL's frames and how many of them are copied now,
+/// or `None` when another connection's checkpoint holds the lock.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<Option<(i64, i64)>> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        let busy: i64 = row.get(0)?;
+        Ok((busy == 0).then_some((row.get(1)?, row.get(2)?)))
+    })
 }
 
 impl Drop for Checkpointer {

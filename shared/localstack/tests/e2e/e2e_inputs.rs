@@ -126,6 +126,8 @@ async fn unknown_finished_and_duplicate() {
     .await;
     assert_eq!(status, 409);
     assert_eq!(dup["existing"]["enrollmentId"], first["enrollmentId"]);
+    // The whole first answer, calendar links included (rebuilt, the same).
+    assert_eq!(dup["existing"], first);
 
     s.advance_to("2026-12-10T18:00:01Z").await;
     assert_eq!(
