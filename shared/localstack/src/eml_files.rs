@@ -4,30 +4,41 @@
 //! file is a copy for mail clients and scripts. Writing it inline cost the
 //! send path more than everything else together (a blocking-pool thread per
 //! file, and concurrent creates fighting over the folder's lock), so sends
-//! queue the bytes here and go on. Files are written in order; `flush`
+//! queue the bytes here and go on. Creating a file can be slow for reasons
+//! that have nothing to do with us (an ext4 without a journal scans past
+//! every inode freed in the last minutes), so the queue is bounded by bytes,
+//! not files: a burst of sends never waits for the disk unless it has fallen
+//! behind by [`MAX_QUEUED_BYTES`]. Files are written in order; `flush`
 //! waits until everything queued before it is on disk.
 
 use std::path::{Path, PathBuf};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-/// Files waiting to be written before a sender waits too (backpressure).
-const QUEUE: usize = 1024;
+/// Bytes of files waiting to be written before a sender waits too.
+const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 
 enum Job {
-    Write { path: PathBuf, bytes: Vec<u8> },
+    Write {
+        path: PathBuf,
+        bytes: Vec<u8>,
+        /// Returned when the file is written: the queue's byte budget.
+        _budget: OwnedSemaphorePermit,
+    },
     Flush(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
 pub(crate) struct EmlFiles {
     dir: PathBuf,
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::UnboundedSender<Job>,
+    budget: Arc<Semaphore>,
 }
 
 impl EmlFiles {
     /// Starts the writer thread for `dir` (created when the first file is).
     pub(crate) fn start(dir: PathBuf) -> std::io::Result<Self> {
-        let (jobs, mut queued) = mpsc::channel::<Job>(QUEUE);
+        let (jobs, mut queued) = mpsc::unbounded_channel::<Job>();
         let thread_dir = dir.clone();
         std::thread::Builder::new()
             .name("myx-eml-writer".into())
@@ -35,14 +46,18 @@ impl EmlFiles {
                 // Ends when the last `EmlFiles` is dropped.
                 while let Some(job) = queued.blocking_recv() {
                     match job {
-                        Job::Write { path, bytes } => write(&thread_dir, &path, &bytes),
+                        Job::Write { path, bytes, .. } => write(&thread_dir, &path, &bytes),
                         Job::Flush(done) => {
                             let _ = done.send(());
                         }
                     }
                 }
             })?;
-        Ok(EmlFiles { dir, jobs })
+        Ok(EmlFiles {
+            dir,
+            jobs,
+            budget: Arc::new(Semaphore::new(MAX_QUEUED_BYTES)),
+        })
     }
 
     /// Where the email with this id is (or will shortly be) written.
@@ -50,9 +65,19 @@ impl EmlFiles {
         self.dir.join(format!("{message_id}.eml"))
     }
 
-    /// Queues a file; returns once it is queued, not written.
+    /// Queues a file; returns once it is queued, not written (waiting
+    /// only while the queue holds more than [`MAX_QUEUED_BYTES`]).
     pub(crate) async fn queue(&self, path: PathBuf, bytes: Vec<u8>) {
-        if self.jobs.send(Job::Write { path, bytes }).await.is_err() {
+        let cost = u32::try_from(bytes.len().clamp(1, MAX_QUEUED_BYTES)).unwrap_or(u32::MAX);
+        let Ok(budget) = Arc::clone(&self.budget).acquire_many_owned(cost).await else {
+            return;
+        };
+        let job = Job::Write {
+            path,
+            bytes,
+            _budget: budget,
+        };
+        if self.jobs.send(job).is_err() {
             tracing::error!("the .eml writer has stopped; the email is kept in the outbox only");
         }
     }
@@ -60,7 +85,7 @@ impl EmlFiles {
     /// Waits until every file queued so far is written (or failed).
     pub(crate) async fn flush(&self) {
         let (done, written) = oneshot::channel();
-        if self.jobs.send(Job::Flush(done)).await.is_ok() {
+        if self.jobs.send(Job::Flush(done)).is_ok() {
             let _ = written.await;
         }
     }
