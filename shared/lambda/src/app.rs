@@ -43,6 +43,9 @@ pub struct App {
     pub webhooks: WebhookSettings,
     /// The steps queue's client (the send function changes visibility with it).
     pub sqs: aws_sdk_sqs::Client,
+    /// The enrollment route's per-address limit, shared by every
+    /// invocation of this execution environment.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl App {
@@ -89,12 +92,17 @@ impl App {
             funnels: Arc::default(),
         };
         let webhooks = WebhookSettings::from_providers(&providers, Some(settings.tenant.clone()));
+        let rate_limit = settings
+            .rate_limit_per_minute
+            .and_then(NonZeroU32::new)
+            .map(RateLimit::per_minute);
         Ok(App {
             settings,
             engine,
             secrets,
             webhooks,
             sqs,
+            rate_limit,
         })
     }
 
@@ -113,12 +121,7 @@ impl App {
         let state = ApiState::new(self.engine.clone());
         match function {
             HttpFunction::Enroll => {
-                let limit = self
-                    .settings
-                    .rate_limit_per_minute
-                    .and_then(NonZeroU32::new)
-                    .map(RateLimit::per_minute);
-                myx_http::public_router(state.with_rate_limit(limit))
+                myx_http::public_router(state.with_rate_limit(self.rate_limit.clone()))
             }
             HttpFunction::Admin => myx_http::admin_router(state),
             HttpFunction::Webhooks => {

@@ -142,7 +142,7 @@ impl SendFunction {
             let final_attempt = message.receive_count >= self.max_receive_count;
             let why = match send::process(&self.engine, work, final_attempt).await {
                 Ok(Outcome::Done) => {
-                    tracing::info!("work done");
+                    tracing::debug!("work done");
                     return Verdict::Done;
                 }
                 Ok(Outcome::Retry(why)) => why,
