@@ -51,7 +51,7 @@ async fn lambda_layer(mut request: Request, next: Next) -> Response {
         let started = Instant::now();
         let response = next.run(request).await;
         let status = response.status().as_u16();
-        let ms = started.elapsed().as_millis();
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if response.status().is_server_error() {
             tracing::warn!(status, ms, "request failed");
         } else {
@@ -72,9 +72,11 @@ pub enum InvokeError {
     Encode(serde_json::Error),
 }
 
-/// Handles one raw Lambda event exactly as [`serve`] does (the same
-/// lambda_http adapter) and returns the response event's JSON: for
-/// calling a function's handler directly, without the runtime loop.
+/// Handles one raw Lambda event exactly as [`serve`] does and returns the
+/// response event's JSON: for calling a function's handler directly,
+/// without the runtime loop. `Adapter` and `LambdaRequest` are public but
+/// doc-hidden in lambda_http; they are what `lambda_http::run` itself
+/// wraps the service in, so this is the runtime's own path.
 pub async fn invoke(router: Router, event: LambdaEvent<Value>) -> Result<Value, InvokeError> {
     let LambdaEvent { payload, context } = event;
     let request: LambdaRequest =

@@ -72,7 +72,7 @@ async fn cold_start(function: &'static str) -> Result<App, InitError> {
     })?;
     tracing::info!(
         function,
-        initMs = started.elapsed().as_millis(),
+        initMs = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "adapters and engine built"
     );
     Ok(app)
