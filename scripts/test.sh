@@ -15,6 +15,13 @@ cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== the myx CLI and the local stack build without the AWS SDK and Lambda crates"
+tree=$(cargo tree --locked -e normal,build -p myx -p myx-localstack --prefix none)
+if grep -E '^(aws-|lambda_|myx-aws|myx-lambda)' <<<"$tree" | sort -u | grep .; then
+  echo "the crates above must stay out of myx and myx-localstack" >&2
+  exit 1
+fi
+
 echo "== example funnels: validate and run their expectation files"
 cargo run --locked -q -p myx -- funnel validate examples/funnels/*.yaml
 cargo run --locked -q -p myx -- funnel test examples/funnels/*.test.yaml

@@ -61,7 +61,10 @@ pub struct StepState {
     pub provider_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Engagement, filled by provider webhooks; read by `if: {opened: ..}`.
+    /// Delivery and engagement, filled by provider webhooks; read by
+    /// `if: {delivered | opened | clicked: ..}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -437,6 +440,7 @@ async fn deliver(
         provider: None,
         provider_id: None,
         error: None,
+        delivered_at: None,
         opened_at: None,
         clicked_at: None,
     };
@@ -772,19 +776,20 @@ async fn condition_holds(
     contact: &ContactRecord,
     cond: &Condition,
 ) -> Result<bool, EngineError> {
-    let engaged = |state: Option<StepState>, opened: bool| {
-        state.is_some_and(|s| {
-            if opened {
-                s.opened_at.is_some() || s.clicked_at.is_some()
-            } else {
-                s.clicked_at.is_some()
+    // A click implies an open, and either implies delivery (a provider may
+    // report them in any order, or not report delivery at all).
+    let engaged = |state: Option<StepState>| {
+        state.is_some_and(|s| match cond {
+            Condition::Delivered(_) => {
+                s.delivered_at.is_some() || s.opened_at.is_some() || s.clicked_at.is_some()
             }
+            Condition::Opened(_) => s.opened_at.is_some() || s.clicked_at.is_some(),
+            _ => s.clicked_at.is_some(),
         })
     };
     Ok(match cond {
         Condition::Attribute { name, equals } => contact.custom_fields.get(name) == Some(equals),
-        Condition::Opened(step) | Condition::Clicked(step) => {
-            let opened = matches!(cond, Condition::Opened(_));
+        Condition::Delivered(step) | Condition::Opened(step) | Condition::Clicked(step) => {
             let mut any = false;
             for channel in Channel::ALL {
                 let key = keys::step_state(tenant, event_id, &contact.id, step, channel);
@@ -792,7 +797,7 @@ async fn condition_holds(
                     Some(item) => from_data::<StepState>(&item).ok(),
                     None => None,
                 };
-                any |= engaged(state, opened);
+                any |= engaged(state);
             }
             any
         }

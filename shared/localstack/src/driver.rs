@@ -5,30 +5,12 @@
 
 use jiff::{SignedDuration, Timestamp};
 use myx_engine::send::{self, Outcome};
-use myx_engine::WorkMessage;
 use myx_engine::{Engine, ManualClock};
 use myx_local::{Delivery, LocalError, LocalQueue, LocalTimers, MessageId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
-
-/// Messages that must not run concurrently share a key: one contact's.
-fn ordering_key(message: &WorkMessage) -> String {
-    match message {
-        WorkMessage::ContactStep {
-            tenant, contact, ..
-        }
-        | WorkMessage::PostEvent {
-            tenant, contact, ..
-        }
-        | WorkMessage::Notice {
-            tenant, contact, ..
-        } => format!("c/{tenant}/{contact}"),
-        WorkMessage::EventStep { tenant, event, .. }
-        | WorkMessage::PostEventBranches { tenant, event } => format!("e/{tenant}/{event}"),
-    }
-}
 
 /// Runs one message through the send pipeline. Failures are settled on the
 /// queue at once; a handled message's id is returned, to be acked with the
@@ -124,7 +106,7 @@ impl Driver {
             // cap and claims see each other.
             let mut groups: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
             for d in batch {
-                groups.entry(ordering_key(&d.message)).or_default().push(d);
+                groups.entry(d.message.ordering_key()).or_default().push(d);
             }
             let max_attempts = self.queue.retry_policy().max_attempts();
             let mut tasks = JoinSet::new();

@@ -129,10 +129,14 @@ pub struct SendDoc {
     pub after_event_end: Option<String>,
 }
 
-/// A send-time condition: exactly one of `opened`, `clicked`, `attribute`.
+/// A send-time condition: exactly one of `delivered`, `opened`, `clicked`,
+/// `attribute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionDoc {
+    /// The provider reported this step's message (email or SMS) delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<String>,
     /// The contact opened the email of this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened: Option<String>,

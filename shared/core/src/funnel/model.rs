@@ -105,6 +105,9 @@ impl SendRule {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
+    /// The provider reported the step's message delivered (email or SMS);
+    /// an open or a click counts as delivered too.
+    Delivered(String),
     Opened(String),
     Clicked(String),
     Attribute {

@@ -402,6 +402,7 @@ impl Validator {
 
     fn condition_shape(&mut self, doc: &ConditionDoc, path: &str) -> Option<Condition> {
         let given = [
+            doc.delivered.is_some(),
             doc.opened.is_some(),
             doc.clicked.is_some(),
             doc.attribute.is_some(),
@@ -410,8 +411,14 @@ impl Validator {
         .filter(|g| **g)
         .count();
         if given != 1 {
-            self.report(path, "expected exactly one of opened, clicked, attribute");
+            self.report(
+                path,
+                "expected exactly one of delivered, opened, clicked, attribute",
+            );
             return None;
+        }
+        if let Some(s) = &doc.delivered {
+            return Some(Condition::Delivered(s.clone()));
         }
         if let Some(s) = &doc.opened {
             return Some(Condition::Opened(s.clone()));
@@ -451,9 +458,10 @@ impl Validator {
         for (path, pos, step) in doc_positions(doc) {
             for (key, cond) in [("if", &step.when), ("unless", &step.unless)] {
                 let Some(cond) = cond else { continue };
-                let (kind, target) = match (&cond.opened, &cond.clicked) {
-                    (Some(t), None) => ("opened", t),
-                    (None, Some(t)) => ("clicked", t),
+                let (kind, target) = match (&cond.delivered, &cond.opened, &cond.clicked) {
+                    (Some(t), None, None) => ("delivered", t),
+                    (None, Some(t), None) => ("opened", t),
+                    (None, None, Some(t)) => ("clicked", t),
                     _ => continue,
                 };
                 let cpath = format!("{path}.{key}.{kind}");

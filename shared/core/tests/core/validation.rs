@@ -49,6 +49,7 @@ pre_event:
     channels: [email]
     template: welcome
     send: { days_before_event: 1 }
+    unless: { delivered: welcome, opened: welcome }
     variants:
       - { id: a, weight: 0, template: welcome }
       - { id: b, weight: -2, template: nope }
@@ -68,6 +69,7 @@ post_event:
       channels: [email]
       template: welcome
       send: { after_event_end: 1h }
+      if: { delivered: ghost }
 templates:
   welcome:
     email:
@@ -104,6 +106,16 @@ fn reports_every_problem_with_its_path() {
         "duplicate step id \"welcome\" (first used at pre_event[0])",
     );
     assert_has(&p, "pre_event[3].send", "needs `at");
+    assert_has(
+        &p,
+        "pre_event[3].unless",
+        "expected exactly one of delivered, opened, clicked, attribute",
+    );
+    assert_has(
+        &p,
+        "post_event.no_show[0].if.delivered",
+        "unknown step \"ghost\"",
+    );
     assert_has(&p, "pre_event[3].variants[0].weight", "positive");
     assert_has(&p, "pre_event[3].variants[1].weight", "positive");
     assert_has(
@@ -191,7 +203,7 @@ templates:
     assert_has(
         &p,
         "pre_event[4].if",
-        "exactly one of opened, clicked, attribute",
+        "exactly one of delivered, opened, clicked, attribute",
     );
 }
 

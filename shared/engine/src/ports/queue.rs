@@ -47,6 +47,38 @@ pub enum WorkMessage {
     },
 }
 
+impl WorkMessage {
+    /// Messages with the same key must not run concurrently (one contact's,
+    /// so its daily cap and claims see each other; one event's fan-outs);
+    /// every consumer (the local driver, the send function) groups by it.
+    pub fn ordering_key(&self) -> String {
+        match self {
+            WorkMessage::ContactStep {
+                tenant, contact, ..
+            }
+            | WorkMessage::PostEvent {
+                tenant, contact, ..
+            }
+            | WorkMessage::Notice {
+                tenant, contact, ..
+            } => format!("c/{tenant}/{contact}"),
+            WorkMessage::EventStep { tenant, event, .. }
+            | WorkMessage::PostEventBranches { tenant, event } => format!("e/{tenant}/{event}"),
+        }
+    }
+
+    /// The message's kind, as serialized (for logs and metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WorkMessage::EventStep { .. } => "event_step",
+            WorkMessage::ContactStep { .. } => "contact_step",
+            WorkMessage::PostEventBranches { .. } => "post_event_branches",
+            WorkMessage::PostEvent { .. } => "post_event",
+            WorkMessage::Notice { .. } => "notice",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Notice {

@@ -211,6 +211,57 @@ async fn an_open_sets_opened_at_and_skips_the_unless_opened_step() {
     );
 }
 
+/// `if: {delivered: step}` (here in place of the example's `unless:
+/// {opened: ...}`): the nudge goes to the contact whose case study SES
+/// reported delivered, and is skipped for the other.
+#[tokio::test]
+async fn a_delivery_feeds_the_if_delivered_condition() {
+    let (ses, _fetch, fx, s) = start().await;
+    let ev = s
+        .webinar_event_edited(|yaml| {
+            let edited = yaml.replace(
+                "unless: { opened: nurture-case-study }",
+                "if: { delivered: nurture-case-study }",
+            );
+            assert_ne!(edited, yaml, "the example funnel changed: edit the test");
+            edited
+        })
+        .await;
+    s.enroll(&ev, EMAIL, None).await;
+    s.enroll(&ev, "grace@example.com", None).await;
+    s.advance_to("2026-12-07T18:00:00Z").await;
+    let case_studies: Vec<(String, String)> = ses
+        .sent_to()
+        .into_iter()
+        .filter(|(step, _, _)| step == "nurture-case-study")
+        .map(|(_, to, id)| (to, id))
+        .collect();
+    assert_eq!(case_studies.len(), 2, "both got the case study");
+    let (_, delivered_to) = case_studies
+        .iter()
+        .find(|(to, _)| to == EMAIL)
+        .cloned()
+        .expect("the case study went to ada");
+    let delivery = ses_event(
+        "Delivery",
+        &delivered_to,
+        json!({"timestamp": "2026-12-07T17:31:00.000Z", "recipients": [EMAIL],
+               "processingTimeMillis": 500, "smtpResponse": "250 ok"}),
+    );
+    let r = s
+        .post_sns(&fx.notification("sns-delivery-1", &delivery, &now(&s)))
+        .await;
+    assert_eq!(result(r).await, "processed");
+    s.advance_to("2026-12-09T15:00:00Z").await;
+    let nudged: Vec<String> = ses
+        .sent_to()
+        .into_iter()
+        .filter(|(step, _, _)| step == "nurture-nudge")
+        .map(|(_, to, _)| to)
+        .collect();
+    assert_eq!(nudged, vec![EMAIL.to_string()], "only the delivered one");
+}
+
 #[tokio::test]
 async fn unknown_emails_and_ignored_events_are_acknowledged() {
     let (_ses, _fetch, fx, s) = start().await;

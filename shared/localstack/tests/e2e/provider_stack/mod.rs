@@ -108,11 +108,18 @@ impl ProviderServer {
 
     /// The example webinar funnel and an event for it (START..END).
     pub async fn webinar_event(&self) -> String {
-        let yaml = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../examples/funnels/webinar.yaml"
-        ))
-        .unwrap();
+        self.webinar_event_edited(|yaml| yaml).await
+    }
+
+    /// As [`Self::webinar_event`], with the funnel's YAML edited first.
+    pub async fn webinar_event_edited(&self, edit: impl FnOnce(String) -> String) -> String {
+        let yaml = edit(
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/funnels/webinar.yaml"
+            ))
+            .unwrap(),
+        );
         let r = self
             .client
             .put(self.url("/v1/funnels/webinar-7day"))

@@ -164,10 +164,11 @@ impl ProviderServer {
 }
 
 /// Stands in for SES: answers like SES v2 SendEmail (a MessageId), numbered
-/// in arrival order, and remembers (step, id); or fails transiently.
+/// in arrival order, and remembers (step, recipient, id); or fails
+/// transiently.
 #[derive(Default)]
 pub struct StubSes {
-    sent: Mutex<Vec<(String, String)>>,
+    sent: Mutex<Vec<(String, String, String)>>,
     down: AtomicBool,
     attempts: std::sync::atomic::AtomicUsize,
 }
@@ -187,6 +188,14 @@ impl StubSes {
 
     /// (step, SES MessageId) of every email accepted, in order.
     pub fn sent(&self) -> Vec<(String, String)> {
+        self.sent_to()
+            .into_iter()
+            .map(|(step, _, id)| (step, id))
+            .collect()
+    }
+
+    /// (step, recipient, SES MessageId) of every email accepted, in order.
+    pub fn sent_to(&self) -> Vec<(String, String, String)> {
         self.sent.lock().unwrap().clone()
     }
 
@@ -211,7 +220,11 @@ impl EmailSender for StubSes {
             "0100018c{:08x}-7b3e9a51-2c4d-4f0e-9a8b-1c2d3e4f5a6b-000000",
             sent.len()
         );
-        sent.push((email.step.clone().unwrap_or_default(), id.clone()));
+        sent.push((
+            email.step.clone().unwrap_or_default(),
+            email.to.clone(),
+            id.clone(),
+        ));
         Ok(Sent {
             provider: "ses".into(),
             provider_id: id,

@@ -1,0 +1,342 @@
+//! What one enrollment of the example webinar funnel costs in AWS
+//! requests: ten people enroll in the fixture's event three weeks out, and
+//! the whole funnel runs on the emulator under a virtual clock (each
+//! schedule fired when due, the queue worked as the event source mapping
+//! does, the event completed through the admin API), every request the
+//! functions make counted at the HTTP connector. `docs/COST.md` prices the
+//! numbers this prints:
+//!
+//! ```sh
+//! cargo test -p myx-lambda --test lambda cost -- --nocapture
+//! ```
+
+use crate::end_to_end::{admin_setup, enrollment_event, subjects_in, twilio};
+use crate::logs::capture;
+use crate::requests::{tally, Call};
+use crate::support::*;
+use jiff::{SignedDuration, Timestamp};
+use myx_lambda::HttpFunction;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+const REGISTRANTS: usize = 10;
+
+/// us-east-1 on-demand list prices in USD (docs/COST.md: as of when).
+mod price {
+    pub const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
+    pub const LAMBDA_ARM_GB_SECOND: f64 = 0.000_013_333_4;
+    pub const DYNAMODB_WRU: f64 = 0.625 / 1e6;
+    pub const DYNAMODB_RRU: f64 = 0.125 / 1e6;
+    pub const SQS_REQUEST: f64 = 0.40 / 1e6;
+    pub const SCHEDULER_INVOCATION: f64 = 1.00 / 1e6;
+    pub const HTTP_API_REQUEST: f64 = 1.00 / 1e6;
+    pub const LOGS_INGESTED_GB: f64 = 0.50;
+}
+
+/// The functions' memory (template.yaml), and the latency assumed for each
+/// AWS request an invocation makes: its billed duration is their sum (an
+/// upper bound: the engine issues some of them concurrently).
+const MEMORY_GB: f64 = 0.5;
+const MS_PER_AWS_REQUEST: f64 = 10.0;
+
+/// DynamoDB's billing units for one request, from the sizes on the wire.
+/// The JSON encoding is larger than DynamoDB's item size, so these are upper
+/// bounds. Reads: 1 unit per 4 KB (strongly consistent; GSI queries half);
+/// writes: 1 per KB; in a transaction, twice that (a ConditionCheck counted
+/// as a 1 KB write).
+fn dynamodb_units(call: &Call) -> (f64, f64) {
+    let size = |v: &serde_json::Value| v.to_string().len() as f64;
+    let units = |bytes: f64, per: f64| (bytes / per).ceil().max(1.0);
+    let body = call.body.clone().unwrap_or_default();
+    match call.operation.as_str() {
+        "GetItem" => (units(call.response_bytes as f64, 4096.0), 0.0),
+        "Query" => {
+            let factor = if body.get("IndexName").is_some() {
+                0.5
+            } else {
+                1.0
+            };
+            (factor * units(call.response_bytes as f64, 4096.0), 0.0)
+        }
+        "PutItem" => (0.0, units(size(&body["Item"]), 1024.0)),
+        "UpdateItem" | "DeleteItem" => (0.0, units(size(&body), 1024.0)),
+        "TransactWriteItems" => {
+            let items = body["TransactItems"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let wru = items
+                .iter()
+                .map(|op| 2.0 * units(op.get("Put").map_or(0.0, |p| size(&p["Item"])), 1024.0))
+                .sum();
+            (0.0, wru)
+        }
+        other => panic!("unpriced DynamoDB operation {other}"),
+    }
+}
+
+/// Items written, by kind (`PK` entity / `SK` prefix): where the write
+/// units go.
+fn writes_by_kind(calls: &[Call]) -> BTreeMap<String, (usize, usize)> {
+    let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for call in calls {
+        let body = call.body.clone().unwrap_or_default();
+        let (ops, transactional) = match call.operation.as_str() {
+            "TransactWriteItems" => (
+                body["TransactItems"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                true,
+            ),
+            "PutItem" => (vec![serde_json::json!({"Put": body})], false),
+            _ => continue,
+        };
+        for op in ops {
+            let Some((action, inner)) = op.as_object().and_then(|o| o.iter().next()) else {
+                continue;
+            };
+            let key = inner
+                .get("Item")
+                .or(inner.get("Key"))
+                .cloned()
+                .unwrap_or_default();
+            let entity = |attr: &str, n: usize| {
+                key[attr]["S"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .split('#')
+                    .nth(n)
+                    .unwrap_or("?")
+                    .to_string()
+            };
+            let pk = entity("PK", 2);
+            let sk = entity("SK", 0);
+            let how = if transactional {
+                "in a transaction"
+            } else {
+                "PutItem"
+            };
+            let entry = kinds
+                .entry(format!("{pk}/{sk} ({action}, {how})"))
+                .or_default();
+            entry.0 += 1;
+            entry.1 += inner.get("Item").map_or(0, |i| i.to_string().len());
+        }
+    }
+    kinds
+}
+
+#[tokio::test]
+async fn one_enrollment_of_the_webinar_funnel_in_aws_requests() {
+    let twilio = twilio().await;
+    let stack = Stack::new(fixture_secret(), &[("TWILIO_API_BASE", &twilio.uri())]).await;
+    let (logs, _guard) = capture();
+    let admin = stack.cold_start(Some(HttpFunction::Admin)).await;
+    let enroll = stack.cold_start(None).await;
+    let send = stack.cold_start(None).await;
+    let cold_starts = stack.requests.len();
+    let event_id = admin_setup(&stack, &admin).await;
+    let setup = stack.requests.len();
+    let setup_invocations = PlatformCounts::get(&stack.platform.http_invocations);
+    let logs_before_walk = logs.text().len();
+
+    // Counted per invocation, for the modelled Lambda duration.
+    let mut invocation_requests = 0usize;
+    let mut enrollments = Vec::new();
+    for i in 0..REGISTRANTS {
+        let email = format!("{}-{i}@example.com", myx_emulator::unique_name("walk"));
+        let before = stack.requests.len();
+        let response = stack
+            .invoke_http(
+                &enroll,
+                HttpFunction::Enroll,
+                enrollment_event(&event_id, &email),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        invocation_requests += stack.requests.len() - before;
+        let id = response.json()["enrollmentId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        enrollments.push((email, id));
+    }
+
+    let ends_at: Timestamp = "2026-12-10T18:00:00Z".parse().unwrap();
+    let mut completed = false;
+    let started = Instant::now();
+    loop {
+        // The event source mapping: receive, invoke, delete, until empty.
+        while stack.queued().await > 0 {
+            assert!(
+                started.elapsed().as_secs() < 600,
+                "the walk is stuck on delayed messages"
+            );
+            let batch = stack.receive_batch(1).await;
+            if batch.records.is_empty() {
+                continue;
+            }
+            let before = stack.requests.len();
+            let response = stack.invoke_send(&send, batch.clone()).await;
+            invocation_requests += stack.requests.len() - before;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            stack.delete_handled(&batch, &response).await;
+        }
+        let schedules = stack.schedules().await;
+        let next = schedules.iter().map(|(_, due, _)| *due).min();
+        if !completed && next.is_none_or(|due| due > ends_at) {
+            // The operator ends the event: nobody was marked attended, so
+            // everyone's no-show branch starts.
+            stack
+                .clock
+                .advance_to(ends_at + SignedDuration::from_mins(5));
+            let path = format!("/v1/events/{event_id}/complete");
+            let before = stack.requests.len();
+            let response = stack
+                .invoke_http(
+                    &admin,
+                    HttpFunction::Admin,
+                    api_event("POST", &path, None, None),
+                )
+                .await;
+            invocation_requests += stack.requests.len() - before;
+            assert_eq!(response.status, 200, "{}", response.body);
+            completed = true;
+            continue;
+        }
+        let Some(due) = next else { break };
+        stack.clock.advance_to(due);
+        for (name, at, input) in &schedules {
+            if *at <= due {
+                stack.fire(name, input).await;
+            }
+        }
+    }
+
+    // Everyone got the whole no-show funnel, each message once: eight
+    // pre-event emails and three after, four SMS.
+    let mail = myx_emulator::sent_mail().await;
+    for (email, enrollment) in &enrollments {
+        let subjects = subjects_in(&mail, email);
+        if subjects.len() != 11 {
+            let path = format!("/v1/enrollments/{enrollment}/timeline");
+            let timeline = stack
+                .invoke_http(
+                    &admin,
+                    HttpFunction::Admin,
+                    api_event("GET", &path, None, None),
+                )
+                .await;
+            panic!("{email}: {subjects:?}\n{}", timeline.body);
+        }
+    }
+    let sms = twilio.received_requests().await.unwrap().len();
+    assert_eq!(sms, 4 * REGISTRANTS, "welcome, 24 h, 1 h, missed replay");
+
+    let calls = stack.requests.calls();
+    let walk = Walk {
+        requests: calls[setup..].to_vec(),
+        http_invocations: PlatformCounts::get(&stack.platform.http_invocations) - setup_invocations,
+        send_invocations: PlatformCounts::get(&stack.platform.send_invocations),
+        invocation_ms: invocation_requests as f64 * MS_PER_AWS_REQUEST,
+        log_bytes: info_bytes(&logs.text()[logs_before_walk..]),
+    };
+    let usd = report(
+        &stack,
+        &walk,
+        &calls[..cold_starts],
+        &calls[cold_starts..setup],
+    );
+    assert!(usd > 0.0);
+}
+
+struct Walk {
+    requests: Vec<Call>,
+    http_invocations: usize,
+    send_invocations: usize,
+    invocation_ms: f64,
+    log_bytes: usize,
+}
+
+/// What CloudWatch would ingest at the default level (info and up).
+fn info_bytes(logs: &str) -> usize {
+    logs.lines()
+        .filter(|l| !l.contains("\"level\":\"DEBUG\"") && !l.contains("\"level\":\"TRACE\""))
+        .map(|l| l.len() + 1)
+        .sum()
+}
+
+/// Prints the counts and their price; returns USD per 1,000 enrollments.
+fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f64 {
+    let n = REGISTRANTS as f64;
+    let per = |x: f64| x / n;
+    println!("\n== {REGISTRANTS} enrollments of examples/funnels/webinar.yaml, the whole funnel (no-show branch)");
+    println!("\nrequests by the functions            total   per enrollment");
+    for (op, count) in tally(&walk.requests) {
+        println!("  {op:<32} {count:>6}   {:>8.1}", per(count as f64));
+    }
+    println!("\nitems written (kind, how)                     items   avg JSON bytes");
+    for (kind, (items, bytes)) in writes_by_kind(&walk.requests) {
+        println!("  {kind:<44} {items:>5}   {:>6}", bytes / items.max(1));
+    }
+    let (mut rru, mut wru) = (0.0, 0.0);
+    for call in walk.requests.iter().filter(|c| c.service == "dynamodb") {
+        let (r, w) = dynamodb_units(call);
+        rru += r;
+        wru += w;
+    }
+    let sqs_by_functions = walk.requests.iter().filter(|c| c.service == "sqs").count() as f64;
+    let deliveries = PlatformCounts::get(&stack.platform.scheduler_deliveries) as f64;
+    let esm = (PlatformCounts::get(&stack.platform.esm_receives)
+        + PlatformCounts::get(&stack.platform.esm_deletes)) as f64;
+    let sqs = sqs_by_functions + deliveries + esm;
+    let invocations = (walk.http_invocations + walk.send_invocations) as f64;
+    let gb_seconds = MEMORY_GB * walk.invocation_ms / 1000.0;
+    println!("\nbilled quantities                      total   per enrollment");
+    let rows = [
+        ("DynamoDB read units (bound)", rru),
+        ("DynamoDB write units (bound)", wru),
+        ("SQS requests by the functions", sqs_by_functions),
+        ("SQS SendMessage by the scheduler", deliveries),
+        ("SQS receives + deletes (ESM)", esm),
+        ("Scheduler invocations", deliveries),
+        ("Lambda invocations, HTTP", walk.http_invocations as f64),
+        ("Lambda invocations, send", walk.send_invocations as f64),
+        ("Lambda GB-seconds (modelled)", gb_seconds),
+        ("CloudWatch log bytes (info)", walk.log_bytes as f64),
+    ];
+    for (what, total) in rows {
+        println!("  {what:<34} {total:>10.1}   {:>8.2}", per(total));
+    }
+    let costs = [
+        ("DynamoDB reads", rru * price::DYNAMODB_RRU),
+        ("DynamoDB writes", wru * price::DYNAMODB_WRU),
+        ("SQS", sqs * price::SQS_REQUEST),
+        (
+            "EventBridge Scheduler",
+            deliveries * price::SCHEDULER_INVOCATION,
+        ),
+        ("Lambda requests", invocations * price::LAMBDA_REQUEST),
+        ("Lambda duration", gb_seconds * price::LAMBDA_ARM_GB_SECOND),
+        (
+            "API Gateway HTTP API",
+            walk.http_invocations as f64 * price::HTTP_API_REQUEST,
+        ),
+        (
+            "CloudWatch Logs",
+            walk.log_bytes as f64 / 1e9 * price::LOGS_INGESTED_GB,
+        ),
+    ];
+    println!("\nUSD per 1,000 enrollments");
+    let mut total = 0.0;
+    for (what, usd) in costs {
+        let per_thousand = usd / n * 1000.0;
+        total += per_thousand;
+        println!("  {what:<24} {per_thousand:>9.5}");
+    }
+    println!("  {:<24} {total:>9.5}", "total");
+    println!("\nper event, not per enrollment: {:?}", tally(setup));
+    println!("per cold start (3 of them): {:?}", tally(cold_starts));
+    total
+}
