@@ -79,6 +79,13 @@ pub enum EngineError {
     Unauthorized,
     #[error("{0}")]
     Unavailable(String),
+    /// Unavailable, and known to be until `retry_after` has passed (the
+    /// HTTP edge sends it as `Retry-After`).
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -96,7 +103,7 @@ impl EngineError {
             EngineError::NotFound(_) => 404,
             EngineError::Conflict { .. } => 409,
             EngineError::Unprocessable(_) => 422,
-            EngineError::Unavailable(_) => 503,
+            EngineError::Unavailable(_) | EngineError::Busy { .. } => 503,
             EngineError::Internal(_) => 500,
         }
     }

@@ -36,6 +36,19 @@ pub async fn register(
                 kind_name(event)
             )))
         }
+        Err(ConferencingError::Busy {
+            detail,
+            retry_after,
+        }) => {
+            tracing::warn!(event = %event.id, meeting = %conference.id, reason = %detail, retry_after_s = retry_after.as_secs(), "zoom busy for a registration");
+            Err(EngineError::Busy {
+                message: format!(
+                    "Zoom is busy, so nothing was enrolled; try again in {} s",
+                    retry_after.as_secs().max(1)
+                ),
+                retry_after,
+            })
+        }
         Err(ConferencingError::Unavailable(why)) => {
             tracing::warn!(event = %event.id, meeting = %conference.id, reason = %why, "zoom unavailable for a registration");
             Err(EngineError::Unavailable(

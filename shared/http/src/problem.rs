@@ -51,6 +51,16 @@ impl From<EngineError> for Problem {
                 p.body["existing"] = existing;
                 p
             }
+            EngineError::Busy {
+                message,
+                retry_after,
+            } => {
+                let mut p = Problem::new(status, message);
+                // Whole seconds, rounded up: never "retry after 0".
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                p.retry_after = Some(secs.max(1));
+                p
+            }
             EngineError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 Problem::new(status, "internal error")

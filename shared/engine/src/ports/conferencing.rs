@@ -49,6 +49,13 @@ pub enum ConferencingError {
     /// configuration: retrying later may help (→ 503).
     #[error("conferencing platform unavailable: {0}")]
     Unavailable(String),
+    /// Rate limited or down, and the platform said when to come back
+    /// (its `Retry-After`): → 503 with the same `Retry-After`.
+    #[error("conferencing platform busy: {detail} (retry after {} s)", retry_after.as_secs())]
+    Busy {
+        detail: String,
+        retry_after: std::time::Duration,
+    },
 }
 
 #[async_trait]

@@ -206,6 +206,12 @@ async fn zoom_unavailable_is_503_nothing_is_written_and_a_retry_works() {
         let r = s.post("/v1/enrollments", enrollment(&event, EMAIL)).await;
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "zoom {status}");
         assert_eq!(r.headers()["content-type"], "application/problem+json");
+        // Zoom's Retry-After is passed on to the form.
+        assert_eq!(
+            r.headers().get("retry-after").map(|v| v.to_str().unwrap()),
+            retry_after,
+            "zoom {status}"
+        );
         assert!(s.item(&contact_key(EMAIL)).await.is_none(), "zoom {status}");
         // Zoom is back: the same request now enrolls.
         let r = s.post("/v1/enrollments", enrollment(&event, EMAIL)).await;

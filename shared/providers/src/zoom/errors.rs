@@ -5,7 +5,6 @@
 //! enabled for this meeting") with anything that looks like an email
 //! address masked, so errors can be logged.
 
-use crate::http::retry_hint;
 use myx_engine::ConferencingError;
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -65,7 +64,7 @@ pub(crate) fn refused(
         details(&error)
     );
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return ConferencingError::Unavailable(format!("{detail}{}", retry_hint(retry_after)));
+        return unavailable(detail, retry_after);
     }
     let config_problem = status == StatusCode::UNAUTHORIZED
         || status == StatusCode::FORBIDDEN
@@ -107,15 +106,27 @@ pub(crate) fn token_refused(
         .filter(|s| !s.is_empty())
         .map(|s| format!(", {s}"))
         .unwrap_or_default();
-    let hint = if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-        "; check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET".to_string()
-    } else {
-        retry_hint(retry_after)
-    };
-    ConferencingError::Unavailable(format!(
-        "zoom refused the access token request ({}{what}){hint}",
+    let detail = format!(
+        "zoom refused the access token request ({}{what})",
         status.as_u16()
-    ))
+    );
+    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+        return ConferencingError::Unavailable(format!(
+            "{detail}; check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"
+        ));
+    }
+    unavailable(detail, retry_after)
+}
+
+/// Busy when Zoom said when to come back, else unavailable.
+fn unavailable(detail: String, retry_after: Option<u64>) -> ConferencingError {
+    match retry_after {
+        Some(secs) => ConferencingError::Busy {
+            detail,
+            retry_after: std::time::Duration::from_secs(secs),
+        },
+        None => ConferencingError::Unavailable(detail),
+    }
 }
 
 #[cfg(test)]
@@ -145,9 +156,13 @@ mod tests {
         );
         let e = refused("registration", StatusCode::TOO_MANY_REQUESTS, Some(3), b"");
         assert!(
-            matches!(&e, ConferencingError::Unavailable(m) if m.contains("retry after 3 s")),
+            matches!(&e, ConferencingError::Busy { detail, retry_after } if detail.contains("429") && retry_after.as_secs() == 3),
             "{e}"
         );
+        assert!(matches!(
+            token_refused(StatusCode::SERVICE_UNAVAILABLE, Some(9), b""),
+            ConferencingError::Busy { retry_after, .. } if retry_after.as_secs() == 9
+        ));
         assert!(matches!(
             refused("registration", StatusCode::BAD_GATEWAY, None, b"<html>"),
             ConferencingError::Unavailable(_)

@@ -370,7 +370,7 @@ async fn an_unknown_meeting_is_rejected() {
 }
 
 #[tokio::test]
-async fn rate_limited_is_unavailable_with_its_retry_after() {
+async fn rate_limited_is_busy_with_its_retry_after() {
     let server = MockServer::start().await;
     token_stub(&server).await;
     Mock::given(method("POST"))
@@ -389,7 +389,7 @@ async fn rate_limited_is_unavailable_with_its_retry_after() {
     );
     let e = zoom.register(&meeting(), &ada()).await.unwrap_err();
     assert!(
-        matches!(&e, ConferencingError::Unavailable(m) if m.contains("429") && m.contains("retry after 7 s")),
+        matches!(&e, ConferencingError::Busy { detail, retry_after } if detail.contains("429") && retry_after.as_secs() == 7),
         "{e:?}"
     );
 }
