@@ -15,6 +15,8 @@ optimistic here.
 """
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -35,6 +37,7 @@ import boto3
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 ADMIN_KEY = "myx_init_time_admin_key_0123456789abcdef"
+ZOOM_SECRET = "init-time-zoom-webhook-secret-token"
 
 
 def free_port():
@@ -137,8 +140,8 @@ def main():
         events = {
             "enroll": ((EVENTS / "enroll-health.json").read_bytes(), {"statusCode": 200}),
             "admin": (admin_list_events(), {"statusCode": 200}),
-            # Zoom's webhook is not implemented yet: routed, answered 501.
-            "webhooks": ((EVENTS / "webhooks-zoom-url-validation.json").read_bytes(), {"statusCode": 501}),
+            # Zoom's URL validation, signed now: answered with the encrypted token.
+            "webhooks": (zoom_url_validation(), {"statusCode": 200}),
             "send": (b'{"Records": []}', {"batchItemFailures": []}),
             "stream-export": (b'{"Records": []}', {"records": 0}),
         }
@@ -227,6 +230,17 @@ def admin_list_events():
     return json.dumps(event).encode()
 
 
+def zoom_url_validation():
+    """The sample Zoom URL validation, signed now with ZOOM_SECRET (the
+    webhook refuses timestamps older than 5 minutes)."""
+    event = json.loads((EVENTS / "webhooks-zoom-url-validation.json").read_text())
+    ts = str(int(time.time()))
+    mac = hmac.new(ZOOM_SECRET.encode(), f"v0:{ts}:{event['body']}".encode(), hashlib.sha256)
+    event["headers"]["x-zm-request-timestamp"] = ts
+    event["headers"]["x-zm-signature"] = "v0=" + mac.hexdigest()
+    return json.dumps(event).encode()
+
+
 def setup(endpoint):
     """The resources the functions' init touches, and their environment."""
     session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
@@ -247,7 +261,7 @@ def setup(endpoint):
     sqs = session.client("sqs", endpoint_url=endpoint)
     queue = sqs.create_queue(QueueName="myx-init-steps")["QueueUrl"]
     secret = json.dumps({"unsubscribeKey": "init-time-unsubscribe-key-0123456789abcdef0123456789",
-                         "adminApiKey": ADMIN_KEY})
+                         "adminApiKey": ADMIN_KEY, "zoomWebhookSecretToken": ZOOM_SECRET})
     session.client("secretsmanager", endpoint_url=endpoint).create_secret(Name="myx/init", SecretString=secret)
     return {
         "PATH": os.environ.get("PATH", ""),

@@ -245,12 +245,27 @@ async fn contact_step(
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
     let now = engine.clock.now();
-    let (event, _) = match get_event(engine, tenant, event_id).await {
-        Ok(e) => e,
-        Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
-        Err(e) => return Err(e),
+    let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
+    // Everything a send reads by key, read together (SQLite: one read
+    // transaction; DynamoDB: concurrent GetItems): the event, the
+    // registration, this step's claim, the contact and the tenant.
+    let [event_item, reg_item, state_item, contact_item, tenant_item]: [Option<Item>; 5] = engine
+        .store
+        .get_many(&[
+            keys::event(tenant, event_id),
+            keys::registration(tenant, event_id, contact_id),
+            state_key.clone(),
+            keys::contact(tenant, contact_id),
+            keys::tenant(tenant),
+        ])
+        .await?
+        .try_into()
+        .map_err(|_| EngineError::Internal("get_many answered another number of items".into()))?;
+    let Some(event_item) = event_item else {
+        return Ok(Outcome::Done);
     };
-    let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
+    let event: EventRecord = from_data(&event_item)?;
+    let Some(reg_item) = reg_item else {
         // An enrollment sets its timers and queues its first sends before it
         // writes the registration (so a crash between leaves no registration
         // without its sends); a worker can get there first. Try again later;
@@ -260,6 +275,7 @@ async fn contact_step(
         }
         return Ok(Outcome::Retry("the registration is not written yet".into()));
     };
+    let reg: RegistrationRecord = from_data(&reg_item)?;
     let record = |kind, reason: String, send_at| TimelineEntry {
         at: now,
         kind,
@@ -284,16 +300,16 @@ async fn contact_step(
         .await?;
         return Ok(Outcome::Done);
     }
-    let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
-    if engine.store.get(&state_key).await?.is_some() {
+    if state_item.is_some() {
         // Already claimed: a repeated timer or queue delivery.
         return Ok(Outcome::Done);
     }
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let Some(contact) = reads::contact(engine, tenant, contact_id).await? else {
+    let Some(contact_item) = contact_item else {
         return Ok(Outcome::Done);
     };
+    let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
 
     let decision = decide(
@@ -337,7 +353,8 @@ async fn contact_step(
         Decision::Send => {}
     }
 
-    let tenant_record = crate::tenants::get_tenant(engine, tenant).await?;
+    let tenant_record: TenantRecord =
+        from_data(&tenant_item.ok_or_else(|| EngineError::NotFound(format!("tenant {tenant}")))?)?;
     let Some(step) = funnel.step(step_id) else {
         return Ok(Outcome::Done);
     };

@@ -43,6 +43,7 @@ macro_rules! contract_tests {
     ($factory:expr) => {
         $crate::contract_tests!(@cases $factory;
             put_get_round_trips_every_field,
+            get_many_answers_each_key_in_the_order_asked,
             get_of_a_missing_key_is_none,
             put_without_condition_overwrites,
             special_characters_survive_in_keys_and_data,

@@ -157,6 +157,13 @@ pub enum StoreError {
 #[async_trait]
 pub trait TableStore: Send + Sync {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// Several items by key, answered in the order asked (`None` where
+    /// missing; a key may repeat). The same as that many `get`s; a store
+    /// may read them together (SQLite: in one read transaction). The
+    /// default issues the `get`s concurrently.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        futures_util::future::try_join_all(keys.iter().map(|key| self.get(key))).await
+    }
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
     /// Items of one partition, in sort-key order.

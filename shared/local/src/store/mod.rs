@@ -89,6 +89,18 @@ impl TableStore for SqliteStore {
             .await
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        for key in keys {
+            validate::key(key)?;
+        }
+        let keys = keys.to_vec();
+        // One read transaction for all of them: one snapshot, one begin and
+        // end instead of one per key.
+        self.conn
+            .read(move |conn| read::get_many(conn, &keys).map_err(StoreError::from))
+            .await
+    }
+
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         validate::item(&item)?;
         self.write_one(WriteOp::Put { item, condition }).await

@@ -20,6 +20,19 @@ pub(crate) fn get(conn: &Connection, key: &Key) -> Result<Option<Item>, LocalErr
     rows.next()?.map(decode).transpose()
 }
 
+/// Each of `keys`, in order, read in one transaction.
+pub(crate) fn get_many(conn: &Connection, keys: &[Key]) -> Result<Vec<Option<Item>>, LocalError> {
+    // Deferred: reads only, so it never takes the write lock; dropped at
+    // the end (nothing to commit).
+    let tx = conn.unchecked_transaction()?;
+    let items = keys
+        .iter()
+        .map(|key| get(&tx, key))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(tx);
+    Ok(items)
+}
+
 /// One page of `index` under partition `pk`.
 pub(crate) fn query(
     conn: &Connection,

@@ -5,6 +5,34 @@ use crate::scope::Scope;
 use myx_engine::{Condition, Item, Key, QueryOptions, StoreError, TableStore};
 use serde_json::json;
 
+pub async fn get_many_answers_each_key_in_the_order_asked(store: &dyn TableStore) {
+    let scope = Scope::new("get-many");
+    let pk = scope.pk("P");
+    let a = item(&pk, "A");
+    let b = item(&pk, "B").expiring_at(at(1_900_000_000));
+    for i in [&a, &b] {
+        store
+            .put(i.clone(), Condition::None)
+            .await
+            .expect("put succeeds");
+    }
+    let missing = Key::new(&pk, "MISSING");
+    let read = store
+        .get_many(&[b.key.clone(), missing.clone(), a.key.clone(), b.key.clone()])
+        .await
+        .expect("get_many succeeds");
+    assert_eq!(read, vec![Some(b.clone()), None, Some(a), Some(b)]);
+    assert_eq!(store.get_many(&[]).await.expect("nothing asked"), vec![]);
+    let bad = Key::new("", "A");
+    assert!(
+        matches!(
+            store.get_many(&[missing, bad]).await,
+            Err(StoreError::Invalid(_))
+        ),
+        "an empty partition key is invalid, as for get"
+    );
+}
+
 pub async fn put_get_round_trips_every_field(store: &dyn TableStore) {
     let scope = Scope::new("round-trip");
     let key = Key::new(scope.pk("P"), "META");
