@@ -97,7 +97,7 @@ impl EmailSender for SesSender {
             .ok_or_else(|| {
                 SendError::Permanent("SES accepted the email but returned no MessageId".into())
             })?;
-        tracing::info!(message_id = %email.message_id, provider_id, "email sent through SES");
+        tracing::debug!(message_id = %email.message_id, provider_id, "email sent through SES");
         Ok(Sent {
             provider: "ses".into(),
             provider_id: provider_id.to_string(),

@@ -461,51 +461,69 @@ async fn deliver(
         opened_at: None,
         clicked_at: None,
     };
-    let mut ops = vec![WriteOp::Put {
-        item: Item::new(state_key.clone(), to_data(&claim)),
-        condition: StoreCondition::NotExists,
-    }];
-    if let Some((cap, day)) = &cap {
-        let count_key = keys::daily_count(t.tenant, t.contact_id, t.channel, day);
-        let count_item = engine.store.get(&count_key).await?;
-        let count = count_item
-            .as_ref()
-            .and_then(|i| i.data.get("count"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        if count >= u64::from(*cap) {
-            timeline::append(
-                engine,
-                t.tenant,
-                t.event_id,
-                t.contact_id,
-                record(TimelineKind::Skipped, "daily_cap".into(), None),
-            )
-            .await?;
-            return Ok(Outcome::Done);
+    // The daily count is read first (a capped-out send is skipped without
+    // a claim), then the claim is one conditional put (a repeated delivery
+    // finds it and sends nothing), then the count is a versioned put. Not
+    // one transaction, which DynamoDB bills twice: a count that moved
+    // concurrently releases our claim and retries; a crash between the two
+    // puts leaves a claim never sent, the same window as a crash before
+    // the provider call (see the module comment).
+    let count_write = match &cap {
+        None => None,
+        Some((cap, day)) => {
+            let count_key = keys::daily_count(t.tenant, t.contact_id, t.channel, day);
+            let count_item = engine.store.get(&count_key).await?;
+            let count = count_item
+                .as_ref()
+                .and_then(|i| i.data.get("count"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            if count >= u64::from(*cap) {
+                timeline::append(
+                    engine,
+                    t.tenant,
+                    t.event_id,
+                    t.contact_id,
+                    record(TimelineKind::Skipped, "daily_cap".into(), None),
+                )
+                .await?;
+                return Ok(Outcome::Done);
+            }
+            let mut next = Item::new(count_key, json!({"count": count + 1})).expiring_at(
+                now.checked_add(jiff::SignedDuration::from_hours(72))
+                    .unwrap_or(now),
+            );
+            next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
+            let condition = match &count_item {
+                Some(i) => StoreCondition::VersionIs(i.version),
+                None => StoreCondition::NotExists,
+            };
+            Some((next, condition))
         }
-        let mut next = Item::new(count_key, json!({"count": count + 1})).expiring_at(
-            now.checked_add(jiff::SignedDuration::from_hours(72))
-                .unwrap_or(now),
-        );
-        next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
-        let condition = match &count_item {
-            Some(i) => StoreCondition::VersionIs(i.version),
-            None => StoreCondition::NotExists,
-        };
-        ops.push(WriteOp::Put {
-            item: next,
-            condition,
-        });
-    }
-    match engine.store.transact(ops).await {
+    };
+    let claim_item = Item::new(state_key.clone(), to_data(&claim));
+    match engine.store.put(claim_item, StoreCondition::NotExists).await {
         Ok(()) => {}
         // Already claimed: a repeated timer or queue delivery.
-        Err(StoreError::TransactionCancelled { index: 0, .. }) => return Ok(Outcome::Done),
-        Err(StoreError::TransactionCancelled { .. }) => {
-            return Ok(Outcome::Retry("daily count changed concurrently".into()))
-        }
+        Err(StoreError::ConditionFailed(_)) => return Ok(Outcome::Done),
         Err(e) => return Err(e.into()),
+    }
+    if let Some((next, condition)) = count_write {
+        if let Err(e) = engine.store.put(next, condition).await {
+            // Ours since the put above: release it so the retry decides
+            // again (after an unknown outcome the count may be one high,
+            // which only errs on the side of sending less).
+            engine
+                .store
+                .delete(&state_key, StoreCondition::Exists)
+                .await?;
+            return match e {
+                StoreError::ConditionFailed(_) => {
+                    Ok(Outcome::Retry("daily count changed concurrently".into()))
+                }
+                other => Err(other.into()),
+            };
+        }
     }
 
     let result = match &outgoing {
@@ -539,9 +557,13 @@ async fn deliver(
                 format!("via {}", sent.provider),
                 Some(now),
             );
+            // Not a transaction: the claim already made this send happen
+            // once, and the three say the same thing; one that fails leaves
+            // the step claimed, which reads as "may have been sent", never
+            // as unsent.
             engine
                 .store
-                .transact(vec![
+                .write_each(vec![
                     WriteOp::Put {
                         item: Item::new(state_key, to_data(&done)),
                         condition: StoreCondition::Exists,
@@ -553,7 +575,7 @@ async fn deliver(
                     timeline::append_op(engine, t.tenant, t.event_id, t.contact_id, &entry),
                 ])
                 .await?;
-            tracing::info!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, "sent");
+            tracing::info!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, provider_id = %sent.provider_id, "sent");
             Ok(Outcome::Done)
         }
         Err(SendError::Transient(why)) if !final_attempt => {

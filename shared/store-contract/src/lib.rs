@@ -75,6 +75,8 @@ macro_rules! contract_tests {
             transact_allows_100_ops_and_rejects_more,
             transact_rejects_a_key_used_twice,
             transact_of_nothing_is_a_no_op,
+            transact_of_one_write_reports_its_condition_as_a_transaction,
+            write_each_applies_each_write_and_names_a_failed_condition,
             concurrent_conditional_puts_have_one_winner,
             concurrent_versioned_updates_lose_nothing,
         );

@@ -173,6 +173,22 @@ pub trait TableStore: Send + Sync {
     async fn query_gsi1(&self, gsi1_pk: &str, options: &QueryOptions) -> Result<Page, StoreError>;
     /// All operations or none (at most 100, as DynamoDB; one key at most once).
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
+    /// Each operation with its own condition, not as one unit: for writes
+    /// that need no atomicity with each other, which a store may apply
+    /// separately (DynamoDB: one request each, at half a transaction's
+    /// price) or together (SQLite: one commit). When one fails, others may
+    /// or may not have been applied; the error is the first failure
+    /// (`ConditionFailed` with its key for a failed condition).
+    async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let writes = ops.into_iter().map(|op| async move {
+            match op {
+                WriteOp::Put { item, condition } => self.put(item, condition).await,
+                WriteOp::Delete { key, condition } => self.delete(&key, condition).await,
+                check @ WriteOp::Check { .. } => self.transact(vec![check]).await,
+            }
+        });
+        futures_util::future::try_join_all(writes).await.map(|_| ())
+    }
 }
 
 /// Most operations one transaction may hold (DynamoDB's limit).

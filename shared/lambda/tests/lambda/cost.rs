@@ -43,10 +43,18 @@ const MS_PER_AWS_REQUEST: f64 = 10.0;
 /// The JSON encoding is larger than DynamoDB's item size, so these are upper
 /// bounds. Reads: 1 unit per 4 KB (strongly consistent; GSI queries half);
 /// writes: 1 per KB; in a transaction, twice that (a ConditionCheck counted
-/// as a 1 KB write).
+/// as a 1 KB write). An item with GSI1 keys is written to the index too
+/// (projection ALL): one more write per KB.
 fn dynamodb_units(call: &Call) -> (f64, f64) {
     let size = |v: &serde_json::Value| v.to_string().len() as f64;
     let units = |bytes: f64, per: f64| (bytes / per).ceil().max(1.0);
+    let index_units = |item: &serde_json::Value| {
+        if item.get("GSI1PK").is_some() {
+            units(size(item), 1024.0)
+        } else {
+            0.0
+        }
+    };
     let body = call.body.clone().unwrap_or_default();
     match call.operation.as_str() {
         "GetItem" => (units(call.response_bytes as f64, 4096.0), 0.0),
@@ -58,7 +66,10 @@ fn dynamodb_units(call: &Call) -> (f64, f64) {
             };
             (factor * units(call.response_bytes as f64, 4096.0), 0.0)
         }
-        "PutItem" => (0.0, units(size(&body["Item"]), 1024.0)),
+        "PutItem" => (
+            0.0,
+            units(size(&body["Item"]), 1024.0) + index_units(&body["Item"]),
+        ),
         "UpdateItem" | "DeleteItem" => (0.0, units(size(&body), 1024.0)),
         "TransactWriteItems" => {
             let items = body["TransactItems"]
@@ -67,7 +78,10 @@ fn dynamodb_units(call: &Call) -> (f64, f64) {
                 .unwrap_or_default();
             let wru = items
                 .iter()
-                .map(|op| 2.0 * units(op.get("Put").map_or(0.0, |p| size(&p["Item"])), 1024.0))
+                .map(|op| {
+                    let put = op.get("Put").map(|p| &p["Item"]);
+                    2.0 * units(put.map_or(0.0, size), 1024.0) + put.map_or(0.0, index_units)
+                })
                 .sum();
             (0.0, wru)
         }

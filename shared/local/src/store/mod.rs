@@ -133,4 +133,13 @@ impl TableStore for SqliteStore {
         }
         self.write(ops).await
     }
+
+    /// As one transaction: one writer job and one commit, cheaper here than
+    /// separate writes (all-or-nothing is one of the outcomes the port allows).
+    async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.transact(ops).await.map_err(|e| match e {
+            StoreError::TransactionCancelled { key, .. } => StoreError::ConditionFailed(key),
+            other => other,
+        })
+    }
 }

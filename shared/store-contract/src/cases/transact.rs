@@ -329,3 +329,78 @@ pub async fn transact_of_nothing_is_a_no_op(store: &dyn TableStore) {
         .await
         .expect("an empty transaction succeeds");
 }
+
+/// A transaction of one write answers as any transaction: a failed
+/// condition is `TransactionCancelled` at index 0 (a store may send it as
+/// the plain write).
+pub async fn transact_of_one_write_reports_its_condition_as_a_transaction(
+    store: &dyn TableStore,
+) {
+    let scope = Scope::new("transact-one");
+    let pk = scope.pk("ENR");
+    let taken = item(&pk, "TAKEN");
+    store
+        .transact(vec![put(taken.clone(), Condition::NotExists)])
+        .await
+        .expect("a one-write transaction applies");
+    assert_eq!(read(store, &taken.key).await, Some(taken.clone()));
+    let again = store
+        .transact(vec![put(item(&pk, "TAKEN"), Condition::NotExists)])
+        .await;
+    assert_eq!(
+        again,
+        Err(StoreError::TransactionCancelled {
+            index: 0,
+            key: taken.key.clone()
+        })
+    );
+    let delete_missing = store
+        .transact(vec![WriteOp::Delete {
+            key: Key::new(&pk, "MISSING"),
+            condition: Condition::Exists,
+        }])
+        .await;
+    assert_eq!(
+        delete_missing,
+        Err(StoreError::TransactionCancelled {
+            index: 0,
+            key: Key::new(&pk, "MISSING")
+        })
+    );
+}
+
+/// `write_each`: every write applied, each with its own condition; a failed
+/// condition is reported with its key (whether the others were applied is
+/// the store's choice, so it is not checked).
+pub async fn write_each_applies_each_write_and_names_a_failed_condition(store: &dyn TableStore) {
+    let scope = Scope::new("write-each");
+    let pk = scope.pk("ENR");
+    let old = item(&pk, "OLD");
+    store
+        .put(old.clone(), Condition::None)
+        .await
+        .expect("put succeeds");
+    let (a, b) = (item(&pk, "A"), item(&pk, "B"));
+    store
+        .write_each(vec![
+            put(a.clone(), Condition::NotExists),
+            put(b.clone(), Condition::None),
+            WriteOp::Delete {
+                key: old.key.clone(),
+                condition: Condition::Exists,
+            },
+        ])
+        .await
+        .expect("write_each applies");
+    assert_eq!(read(store, &a.key).await, Some(a.clone()));
+    assert_eq!(read(store, &b.key).await, Some(b));
+    assert_eq!(read(store, &old.key).await, None);
+    let failed = store
+        .write_each(vec![
+            put(item(&pk, "C"), Condition::None),
+            put(item(&pk, "A"), Condition::NotExists),
+        ])
+        .await;
+    assert_eq!(failed, Err(StoreError::ConditionFailed(a.key.clone())));
+    assert_eq!(store.write_each(vec![]).await, Ok(()));
+}
