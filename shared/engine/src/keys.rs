@@ -47,6 +47,12 @@ pub fn contact(t: &str, c: &str) -> Key {
     Key::new(contact_pk(t, c), "PROFILE")
 }
 
+/// Present once the contact has had an SMS (the first carries the
+/// business name and opt-out text).
+pub fn sms_introduced(t: &str, c: &str) -> Key {
+    Key::new(contact_pk(t, c), "SMSINTRO")
+}
+
 pub fn contact_pk(t: &str, c: &str) -> String {
     format!("T#{t}#CONTACT#{c}")
 }

@@ -248,8 +248,10 @@ async fn contact_step(
     let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
     // Everything a send reads by key, read together (SQLite: one read
     // transaction; DynamoDB: concurrent GetItems): the event, the
-    // registration, this step's claim, the contact and the tenant.
-    let [event_item, reg_item, state_item, contact_item, tenant_item]: [Option<Item>; 5] = engine
+    // registration, this step's claim, the contact, the tenant, and whether
+    // the contact has had an SMS yet.
+    let [event_item, reg_item, state_item, contact_item, tenant_item, intro_item]: [Option<Item>;
+        6] = engine
         .store
         .get_many(&[
             keys::event(tenant, event_id),
@@ -257,6 +259,7 @@ async fn contact_step(
             state_key.clone(),
             keys::contact(tenant, contact_id),
             keys::tenant(tenant),
+            keys::sms_introduced(tenant, contact_id),
         ])
         .await?
         .try_into()
@@ -359,7 +362,9 @@ async fn contact_step(
         return Ok(Outcome::Done);
     };
     let message_id = engine.ids.new_id("msg");
-    let first_sms = channel == Channel::Sms && !has_sent_sms(engine, tenant, contact_id).await?;
+    let first_sms = channel == Channel::Sms
+        && intro_item.is_none()
+        && !has_sent_sms(engine, tenant, contact_id).await?;
     let outgoing = match outgoing::build(
         engine,
         &tenant_record,
@@ -393,6 +398,7 @@ async fn contact_step(
         contact_id,
         step_id,
         channel,
+        first_sms,
     };
     deliver(
         engine,
@@ -413,6 +419,8 @@ struct Target<'a> {
     /// The funnel step, or `_notice_<kind>` for notices.
     step_id: &'a str,
     channel: Channel,
+    /// The contact's first SMS: once sent, the contact is marked introduced.
+    first_sms: bool,
 }
 
 /// The cap and the contact's local day it counts against.
@@ -502,7 +510,11 @@ async fn deliver(
         }
     };
     let claim_item = Item::new(state_key.clone(), to_data(&claim));
-    match engine.store.put(claim_item, StoreCondition::NotExists).await {
+    match engine
+        .store
+        .put(claim_item, StoreCondition::NotExists)
+        .await
+    {
         Ok(()) => {}
         // Already claimed: a repeated timer or queue delivery.
         Err(StoreError::ConditionFailed(_)) => return Ok(Outcome::Done),
@@ -561,20 +573,24 @@ async fn deliver(
             // once, and the three say the same thing; one that fails leaves
             // the step claimed, which reads as "may have been sent", never
             // as unsent.
-            engine
-                .store
-                .write_each(vec![
-                    WriteOp::Put {
-                        item: Item::new(state_key, to_data(&done)),
-                        condition: StoreCondition::Exists,
-                    },
-                    WriteOp::Put {
-                        item: msg_item,
-                        condition: StoreCondition::NotExists,
-                    },
-                    timeline::append_op(engine, t.tenant, t.event_id, t.contact_id, &entry),
-                ])
-                .await?;
+            let mut writes = vec![
+                WriteOp::Put {
+                    item: Item::new(state_key, to_data(&done)),
+                    condition: StoreCondition::Exists,
+                },
+                WriteOp::Put {
+                    item: msg_item,
+                    condition: StoreCondition::NotExists,
+                },
+                timeline::append_op(engine, t.tenant, t.event_id, t.contact_id, &entry),
+            ];
+            if t.first_sms {
+                writes.push(WriteOp::Put {
+                    item: Item::new(keys::sms_introduced(t.tenant, t.contact_id), json!({})),
+                    condition: StoreCondition::None,
+                });
+            }
+            engine.store.write_each(writes).await?;
             tracing::info!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, provider_id = %sent.provider_id, "sent");
             Ok(Outcome::Done)
         }
@@ -694,6 +710,7 @@ async fn send_notice(
         contact_id,
         step_id,
         channel: Channel::Email,
+        first_sms: false,
     };
     deliver(engine, &target, outgoing, &message_id, None, final_attempt).await
 }
@@ -710,10 +727,22 @@ async fn has_sent_sms(
             &QueryOptions::prefix("MSG#").limit(200).descending(),
         )
         .await?;
-    Ok(page
+    let sent = page
         .items
         .iter()
-        .any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms")))
+        .any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms"));
+    if sent {
+        // Had SMS before the marker existed: set it, so this query runs
+        // once per contact, not once per SMS.
+        engine
+            .store
+            .put(
+                Item::new(keys::sms_introduced(tenant, contact_id), json!({})),
+                StoreCondition::None,
+            )
+            .await?;
+    }
+    Ok(sent)
 }
 
 /// Every send-time rule, in order.
@@ -829,16 +858,16 @@ async fn condition_holds(
     Ok(match cond {
         Condition::Attribute { name, equals } => contact.custom_fields.get(name) == Some(equals),
         Condition::Delivered(step) | Condition::Opened(step) | Condition::Clicked(step) => {
-            let mut any = false;
-            for channel in Channel::ALL {
-                let key = keys::step_state(tenant, event_id, &contact.id, step, channel);
-                let state = match engine.store.get(&key).await? {
-                    Some(item) => from_data::<StepState>(&item).ok(),
-                    None => None,
-                };
-                any |= engaged(state);
-            }
-            any
+            let keys: Vec<_> = Channel::ALL
+                .iter()
+                .map(|channel| keys::step_state(tenant, event_id, &contact.id, step, *channel))
+                .collect();
+            engine
+                .store
+                .get_many(&keys)
+                .await?
+                .into_iter()
+                .any(|item| engaged(item.and_then(|i| from_data::<StepState>(&i).ok())))
         }
     })
 }

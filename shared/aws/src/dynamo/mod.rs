@@ -122,7 +122,9 @@ impl TableStore for DynamoStore {
                 Some(WriteOp::Delete { key, condition }) => {
                     return self.delete(&key, condition).await.map_err(as_cancelled)
                 }
-                Some(check) => return transact::transact(&self.client, &self.table, vec![check]).await,
+                Some(check) => {
+                    return transact::transact(&self.client, &self.table, vec![check]).await
+                }
                 None => return Ok(()),
             }
         }

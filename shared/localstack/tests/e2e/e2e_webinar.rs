@@ -183,3 +183,65 @@ async fn a_repeated_delivery_sends_once() {
     s.advance_to("2026-12-01T15:10:00Z").await;
     assert_eq!(sends_to(&s.outbox().await, "twice@example.com").len(), 1);
 }
+
+/// The business name and opt-out text go with a contact's first SMS ever,
+/// not with the first of every event; a contact whose earlier SMS predate
+/// the `SMSINTRO` marker (only the message record exists) is not
+/// introduced again either, and gets the marker.
+#[tokio::test]
+async fn only_a_contacts_first_sms_ever_carries_the_opt_out_text() {
+    use myx_engine::{keys, Condition, Item};
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let first = s.webinar_event(START, END).await;
+    let second = s
+        .webinar_event("2026-12-20T17:00:00Z", "2026-12-20T18:00:00Z")
+        .await;
+    let ada = s
+        .enroll(&first, "ada@example.com", Some("+14155550123"))
+        .await;
+    s.advance_to("2026-12-01T15:10:00Z").await;
+    let sms_bodies = |outbox: &[Value], to: &str| -> Vec<String> {
+        outbox
+            .iter()
+            .filter(|m| m["channel"] == "sms" && m["to"] == to)
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ada_sms = sms_bodies(&s.outbox().await, "+14155550123");
+    assert_eq!(ada_sms.len(), 1, "{ada_sms:?}");
+    assert!(ada_sms[0].contains("STOP"), "{}", ada_sms[0]);
+
+    // A legacy contact: an SMS message record, no marker.
+    let legacy = s
+        .enroll(&first, "grace@example.com", Some("+14155550124"))
+        .await;
+    let contact = legacy["contactId"].as_str().unwrap();
+    let store = &s.stack.engine.store;
+    let marker = keys::sms_introduced("dev", contact);
+    store.delete(&marker, Condition::None).await.unwrap();
+    // (Her welcome SMS is not sent yet; her record says she had one.)
+    let at: jiff::Timestamp = "2026-11-01T12:00:00Z".parse().unwrap();
+    store
+        .put(
+            Item::new(
+                keys::message("dev", contact, at, "msg_legacy"),
+                serde_json::json!({"channel": "sms", "step": "old", "status": "sent"}),
+            ),
+            Condition::NotExists,
+        )
+        .await
+        .unwrap();
+
+    s.enroll(&second, "ada@example.com", Some("+14155550123"))
+        .await;
+    s.advance_to("2026-12-01T15:20:00Z").await;
+    let outbox = s.outbox().await;
+    let ada_sms = sms_bodies(&outbox, "+14155550123");
+    assert_eq!(ada_sms.len(), 2, "{ada_sms:?}");
+    assert!(!ada_sms[1].contains("STOP"), "second event: {}", ada_sms[1]);
+    let grace_sms = sms_bodies(&outbox, "+14155550124");
+    assert_eq!(grace_sms.len(), 1, "{grace_sms:?}");
+    assert!(!grace_sms[0].contains("STOP"), "legacy: {}", grace_sms[0]);
+    assert!(store.get(&marker).await.unwrap().is_some(), "marker set");
+    assert!(ada["contactId"].is_string());
+}

@@ -333,9 +333,7 @@ pub async fn transact_of_nothing_is_a_no_op(store: &dyn TableStore) {
 /// A transaction of one write answers as any transaction: a failed
 /// condition is `TransactionCancelled` at index 0 (a store may send it as
 /// the plain write).
-pub async fn transact_of_one_write_reports_its_condition_as_a_transaction(
-    store: &dyn TableStore,
-) {
+pub async fn transact_of_one_write_reports_its_condition_as_a_transaction(store: &dyn TableStore) {
     let scope = Scope::new("transact-one");
     let pk = scope.pk("ENR");
     let taken = item(&pk, "TAKEN");
