@@ -6,6 +6,7 @@
 mod common;
 mod provider_stack;
 
+mod daily_count_race;
 mod e2e_compliance;
 mod e2e_dev_page;
 mod e2e_inputs;
