@@ -176,8 +176,9 @@ pub trait TableStore: Send + Sync {
     /// Each operation with its own condition, not as one unit: for writes
     /// that need no atomicity with each other, which a store may apply
     /// separately (DynamoDB: one request each, at half a transaction's
-    /// price) or together (SQLite: one commit). When one fails, others may
-    /// or may not have been applied; the error is the first failure
+    /// price) or together (SQLite: one commit), so the limits of
+    /// `transact` apply (at most 100, each key once). When one fails, others
+    /// may or may not have been applied; the error is the first failure
     /// (`ConditionFailed` with its key for a failed condition).
     async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         let writes = ops.into_iter().map(|op| async move {
