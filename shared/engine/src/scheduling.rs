@@ -122,6 +122,7 @@ pub async fn schedule_event_timers(
             event: event.id.clone(),
             step: step.id.clone(),
             schedule_version: event.schedule_version,
+            after: None,
         };
         dispatch(engine, name, due, message).await?;
     }

@@ -84,7 +84,18 @@ pub async fn process(
             event,
             step,
             schedule_version,
-        } => fan_out(engine, tenant, event, step, *schedule_version).await,
+            after,
+        } => {
+            fan_out(
+                engine,
+                tenant,
+                event,
+                step,
+                *schedule_version,
+                after.clone(),
+            )
+            .await
+        }
         WorkMessage::ContactStep {
             tenant,
             event,
@@ -125,12 +136,18 @@ pub async fn process(
 
 /// An event-level timer fired: queue the step for every registrant whose
 /// send is at the event-anchored time (the others have timers of their own).
+/// Registrations one fan-out message covers: small enough that a page's
+/// queue writes finish well inside a Lambda invocation, whatever the event's
+/// size (the next page is its own message).
+pub const FAN_OUT_PAGE: usize = 200;
+
 async fn fan_out(
     engine: &Engine,
     tenant: &str,
     event_id: &str,
     step_id: &str,
     version: u64,
+    after: Option<String>,
 ) -> Result<Outcome, EngineError> {
     let (event, _) = match get_event(engine, tenant, event_id).await {
         Ok(e) => e,
@@ -148,20 +165,28 @@ async fn fan_out(
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let window = event.window();
-    let due = std::sync::Mutex::new(Vec::new());
-    reads::for_each_registration(engine, tenant, event_id, |reg| {
-        let (funnel, due) = (&funnel, &due);
-        async move {
-            let Some(registration) = reg.planner_input() else {
-                return Ok(());
-            };
-            let Ok(p) = plan(funnel, window, &registration, None) else {
-                return Ok(());
-            };
-            let mine = p.sends.iter().filter(|s| {
-                s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s)
-            });
-            let messages: Vec<WorkMessage> = mine
+    let page = engine
+        .store
+        .query(
+            &keys::event_pk(tenant, event_id),
+            &QueryOptions::prefix(keys::REGISTRATION_PREFIX)
+                .limit(FAN_OUT_PAGE)
+                .after(after),
+        )
+        .await?;
+    let mut due = Vec::new();
+    for item in &page.items {
+        let reg: RegistrationRecord = from_data(item)?;
+        let Some(registration) = reg.planner_input() else {
+            continue;
+        };
+        let Ok(p) = plan(&funnel, window, &registration, None) else {
+            continue;
+        };
+        due.extend(
+            p.sends
+                .iter()
+                .filter(|s| s.step.id == step_id && s.status.is_kept() && covered_by_event_timer(s))
                 .map(|s| WorkMessage::ContactStep {
                     tenant: tenant.to_string(),
                     event: event_id.to_string(),
@@ -169,20 +194,26 @@ async fn fan_out(
                     step: step_id.to_string(),
                     channel: s.channel,
                     schedule_version: version,
-                })
-                .collect();
-            if let Ok(mut d) = due.lock() {
-                d.extend(messages);
-            }
-            Ok(())
-        }
-    })
+                }),
+        );
+    }
+    // This page's sends first, then the next page: a crash between the two
+    // redelivers this message, which queues the page again (each send's
+    // claim makes the repeat harmless) and then the next page.
+    futures_util::future::try_join_all(
+        due.chunks(10)
+            .map(|chunk| engine.queue.enqueue(chunk.to_vec(), 0)),
+    )
     .await?;
-    let due = due
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    for chunk in due.chunks(10) {
-        engine.queue.enqueue(chunk.to_vec(), 0).await?;
+    if let Some(next) = page.next {
+        let continuation = WorkMessage::EventStep {
+            tenant: tenant.to_string(),
+            event: event_id.to_string(),
+            step: step_id.to_string(),
+            schedule_version: version,
+            after: Some(next),
+        };
+        engine.queue.enqueue(vec![continuation], 0).await?;
     }
     Ok(Outcome::Done)
 }

@@ -154,6 +154,7 @@ async fn scheduling_the_same_name_again_replaces_the_schedule() {
         event: "evt_1".into(),
         step: "second".into(),
         schedule_version: 4,
+        after: None,
     };
     f.timers
         .schedule(TimerSpec {

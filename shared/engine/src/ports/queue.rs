@@ -11,13 +11,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WorkMessage {
-    /// An event-anchored step is due: fan out to every registration of the event.
+    /// An event-anchored step is due: fan out to every registration of the
+    /// event, one page per message (each page queues the next).
     EventStep {
         tenant: String,
         event: String,
         step: String,
         /// The event's schedule version when the timer was set; a stale timer does nothing.
         schedule_version: u64,
+        /// Where the previous page of registrations ended (`None`: the first page).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
     },
     /// One contact's step is due on one channel.
     ContactStep {

@@ -18,6 +18,7 @@ mod e2e_twilio;
 mod e2e_webinar;
 mod e2e_zoom_enroll;
 mod e2e_zoom_webhooks;
+mod fan_out_pages;
 mod funnel_dir;
 mod openapi_sync;
 mod webhooks_garbage;
