@@ -27,6 +27,26 @@ fn settings(state: &ApiState) -> Result<&WebhookSettings, Problem> {
     })
 }
 
+/// 503 for a provider whose webhook secret (`setting`) this server lacks.
+fn not_configured(provider: &str, setting: &str) -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("{provider} webhooks are not configured ({setting})"),
+    )
+}
+
+/// A refused signature: 401 when the signature headers are missing, 403
+/// when they are wrong (forged, expired, replayed with another body).
+fn signature_refused(provider: &str, missing: bool, error: impl std::fmt::Display) -> Problem {
+    tracing::warn!(provider, error = %error, "webhook signature refused");
+    let status = if missing {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    Problem::new(status, error.to_string())
+}
+
 /// The body's media type must be `expected` (parameters such as charset allowed).
 fn require_content_type(parts: &Parts, expected: &str) -> Result<(), Problem> {
     require_content_types(parts, &[expected])

@@ -1,6 +1,6 @@
 //! Resend: email events as JSON, signed with Svix headers.
 
-use super::{require_content_type, settings};
+use super::{not_configured, require_content_type, settings, signature_refused};
 use crate::problem::Problem;
 use crate::routes::{read_body, ApiState};
 use axum::extract::{Request, State};
@@ -17,12 +17,10 @@ pub async fn event(State(state): State<ApiState>, request: Request) -> Result<Re
     let (parts, body) = request.into_parts();
     require_content_type(&parts, "application/json")?;
     let bytes = read_body(body).await?;
-    let secret = settings(&state)?.resend_secret.as_ref().ok_or_else(|| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Resend webhooks are not configured (RESEND_WEBHOOK_SECRET)",
-        )
-    })?;
+    let secret = settings(&state)?
+        .resend_secret
+        .as_ref()
+        .ok_or_else(|| not_configured("Resend", "RESEND_WEBHOOK_SECRET"))?;
     let header_value = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let headers = SvixHeaders {
         id: header_value(svix::ID_HEADER),
@@ -31,15 +29,7 @@ pub async fn event(State(state): State<ApiState>, request: Request) -> Result<Re
     };
     secret
         .verify(&headers, &bytes, state.engine.clock.as_ref())
-        .map_err(|e| {
-            tracing::warn!(error = %e, "resend webhook refused");
-            let status = if e.is_missing() {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            Problem::new(status, e.to_string())
-        })?;
+        .map_err(|e| signature_refused("resend", e.is_missing(), e))?;
     let event_id = headers.id.unwrap_or_default().trim();
     let parsed = events::parse(event_id, &bytes).map_err(|e| {
         let status = match e {

@@ -6,7 +6,7 @@
 //! an UnsubscribeConfirmation acknowledged, and a Notification's SES event
 //! applied to the message once per SNS MessageId.
 
-use super::{require_content_types, settings};
+use super::{not_configured, require_content_types, settings};
 use crate::problem::Problem;
 use crate::routes::{read_body_up_to, ApiState};
 use axum::extract::{Request, State};
@@ -51,12 +51,10 @@ pub async fn event(State(state): State<ApiState>, request: Request) -> Result<Re
     let (parts, body) = request.into_parts();
     require_content_types(&parts, &["text/plain", "application/json"])?;
     let bytes = read_body_up_to(body, SNS_MAX_BODY_BYTES).await?;
-    let verifier = settings(&state)?.ses.as_deref().ok_or_else(|| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SES webhooks are not configured (SES_EVENTS_TOPIC_ARN)",
-        )
-    })?;
+    let verifier = settings(&state)?
+        .ses
+        .as_deref()
+        .ok_or_else(|| not_configured("SES", "SES_EVENTS_TOPIC_ARN"))?;
     let message = verifier
         .verify(&bytes, state.engine.clock.now())
         .await

@@ -1,7 +1,7 @@
 //! Twilio: status callbacks and inbound SMS, as form posts signed with
 //! `X-Twilio-Signature` over `{public_url}{path and query}`.
 
-use super::{require_content_type, settings};
+use super::{not_configured, require_content_type, settings};
 use crate::problem::Problem;
 use crate::routes::{read_body, ApiState};
 use axum::extract::{Request, State};
@@ -37,12 +37,7 @@ async fn verified_form(
     let token = settings(state)?
         .twilio_auth_token
         .as_deref()
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Twilio webhooks are not configured (TWILIO_AUTH_TOKEN)",
-            )
-        })?;
+        .ok_or_else(|| not_configured("Twilio", "TWILIO_AUTH_TOKEN"))?;
     let path = parts
         .uri
         .path_and_query()

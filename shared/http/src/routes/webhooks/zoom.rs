@@ -3,7 +3,7 @@
 //! the endpoint is saved and every 72 hours. Nothing is answered, not even
 //! the validation, before the signature verifies.
 
-use super::{require_content_type, settings};
+use super::{not_configured, require_content_type, settings, signature_refused};
 use crate::problem::Problem;
 use crate::routes::{read_body, ApiState};
 use axum::extract::{Request, State};
@@ -20,12 +20,10 @@ pub async fn event(State(state): State<ApiState>, request: Request) -> Result<Re
     let (parts, body) = request.into_parts();
     require_content_type(&parts, "application/json")?;
     let bytes = read_body(body).await?;
-    let secret = settings(&state)?.zoom_secret.as_ref().ok_or_else(|| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Zoom webhooks are not configured (ZOOM_WEBHOOK_SECRET_TOKEN)",
-        )
-    })?;
+    let secret = settings(&state)?
+        .zoom_secret
+        .as_ref()
+        .ok_or_else(|| not_configured("Zoom", "ZOOM_WEBHOOK_SECRET_TOKEN"))?;
     let header_value = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let headers = ZoomSignatureHeaders {
         timestamp: header_value(signature::TIMESTAMP_HEADER),
@@ -33,15 +31,7 @@ pub async fn event(State(state): State<ApiState>, request: Request) -> Result<Re
     };
     secret
         .verify(&headers, &bytes, state.engine.clock.as_ref())
-        .map_err(|e| {
-            tracing::warn!(error = %e, "zoom webhook refused");
-            let status = if e.is_missing() {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            Problem::new(status, e.to_string())
-        })?;
+        .map_err(|e| signature_refused("zoom", e.is_missing(), e))?;
     let parsed = events::parse(&bytes).map_err(|e| {
         let status = match e {
             ZoomWebhookError::UnknownType(_) => StatusCode::UNPROCESSABLE_ENTITY,
