@@ -2,7 +2,7 @@
 
 use crate::engine::Engine;
 use crate::records::EventRecord;
-use myx_compose::calendar::{event_uid, google_calendar_url, outlook_calendar_url};
+use myx_compose::calendar::{calendar_urls, event_uid};
 use myx_compose::CalendarEvent;
 use serde_json::{json, Value};
 
@@ -41,10 +41,10 @@ pub fn ics_url(engine: &Engine, event_id: &str) -> String {
 
 /// `{ics, google, outlook}` for an event.
 pub fn calendar_links(engine: &Engine, tenant: &str, event: &EventRecord) -> Value {
-    let entry = calendar_event(engine, tenant, event);
+    let urls = calendar_urls(&calendar_event(engine, tenant, event));
     json!({
         "ics": ics_url(engine, &event.id),
-        "google": google_calendar_url(&entry),
-        "outlook": outlook_calendar_url(&entry),
+        "google": urls.google,
+        "outlook": urls.outlook,
     })
 }

@@ -57,7 +57,8 @@ pub fn context(
 ) -> Result<MessageContext, String> {
     let event_zone = TimeZone::get(&event.timezone).map_err(|e| format!("event zone: {e}"))?;
     let recipient_zone = TimeZone::get(&reg.timezone).ok();
-    let entry = links::calendar_event(engine, &tenant.id, event);
+    let calendar =
+        myx_compose::calendar::calendar_urls(&links::calendar_event(engine, &tenant.id, event));
     let scope = match channel {
         Channel::Email => Scope::Channel(Channel::Email),
         _ => Scope::All,
@@ -84,8 +85,8 @@ pub fn context(
         join_url: reg.join_url.clone().or_else(|| event.join_url.clone()),
         replay_url: event.replay_url.clone(),
         calendar_url: Some(links::ics_url(engine, &event.id)),
-        google_calendar_url: Some(myx_compose::calendar::google_calendar_url(&entry)),
-        outlook_calendar_url: Some(myx_compose::calendar::outlook_calendar_url(&entry)),
+        google_calendar_url: Some(calendar.google.clone()),
+        outlook_calendar_url: Some(calendar.outlook.clone()),
         business_name: tenant.business_name.clone(),
         postal_address: tenant.postal_address.clone(),
         unsubscribe_url: Some(unsubscribe),

@@ -251,7 +251,8 @@ pub fn to_data<T: Serialize>(record: &T) -> Value {
 pub fn from_data<T: serde::de::DeserializeOwned>(
     item: &crate::ports::Item,
 ) -> Result<T, crate::ports::StoreError> {
-    serde_json::from_value(item.data.clone()).map_err(|e| {
+    // From a reference: no copy of the whole tree first.
+    T::deserialize(&item.data).map_err(|e| {
         crate::ports::StoreError::Invalid(format!(
             "item {}/{} does not hold the expected record: {e}",
             item.key.pk, item.key.sk

@@ -3,39 +3,12 @@
 //! forward event by event, running everything that falls due on the way, in
 //! order, before it returns.
 
+use crate::work_pool::{WorkPool, IN_FLIGHT, REFILL_BELOW};
 use jiff::{SignedDuration, Timestamp};
-use myx_engine::send::{self, Outcome};
 use myx_engine::{Engine, ManualClock};
-use myx_local::{Delivery, LocalError, LocalQueue, LocalTimers, MessageId};
-use std::collections::BTreeMap;
+use myx_local::{LocalError, LocalQueue, LocalTimers};
 use std::sync::Arc;
 use tokio::sync::Mutex;
-use tokio::task::JoinSet;
-
-/// Runs one message through the send pipeline. Failures are settled on the
-/// queue at once; a handled message's id is returned, to be acked with the
-/// rest of its batch in one write (if the process dies first, the message
-/// comes back and its claim makes the repeat a no-op).
-async fn handle(
-    engine: &Engine,
-    queue: &LocalQueue,
-    delivery: Delivery,
-    now: Timestamp,
-    max_attempts: u32,
-) -> Result<Option<MessageId>, LocalError> {
-    let final_attempt = delivery.receive_count >= max_attempts;
-    match send::process(engine, &delivery.message, final_attempt).await {
-        Ok(Outcome::Done) => return Ok(Some(delivery.id)),
-        Ok(Outcome::Retry(why)) => {
-            queue.fail(delivery.id, now, false, &why).await?;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, message = delivery.id.0, "work failed; will retry");
-            queue.fail(delivery.id, now, false, &e.to_string()).await?;
-        }
-    }
-    Ok(None)
-}
 
 /// How long a received message stays invisible while it is processed.
 const VISIBILITY: SignedDuration = SignedDuration::from_secs(300);
@@ -92,51 +65,40 @@ impl Driver {
     }
 
     async fn run_due_locked(&self) -> Result<usize, DriverError> {
+        let mut pool = WorkPool::new(self.engine.clone(), self.queue.clone());
+        let ran = self.run_pool(&mut pool).await;
+        // What was handled is acked even when something failed.
+        let closed = pool.close().await;
+        let processed = ran?;
+        closed?;
+        Ok(processed)
+    }
+
+    /// Receives due messages into the pool while it has room, until the
+    /// queue has nothing due and every task has finished.
+    async fn run_pool(&self, pool: &mut WorkPool) -> Result<usize, DriverError> {
         let mut processed = 0;
+        // After the queue answered nothing, it is asked again only when
+        // this many are still in flight (or none), not after every task.
+        let mut receive_below = REFILL_BELOW;
         loop {
             let now = self.engine.clock.now();
-            self.timers.fire_due(now).await?;
-            let batch = self.queue.receive(now, 200, VISIBILITY).await?;
-            if batch.is_empty() {
+            if !pool.stopped() && (pool.is_idle() || pool.in_flight() < receive_below) {
+                self.timers.fire_due(now).await?;
+                let room = IN_FLIGHT - pool.in_flight();
+                let batch = self.queue.receive(now, room, VISIBILITY).await?;
+                if !batch.is_empty() {
+                    processed += batch.len();
+                    pool.start(batch, now);
+                    receive_below = REFILL_BELOW;
+                    continue;
+                }
+                receive_below = pool.in_flight() / 2;
+            }
+            if pool.is_idle() {
                 return Ok(processed);
             }
-            processed += batch.len();
-            // Different contacts run concurrently, so their writes share
-            // commits; one contact's messages stay in order, so its daily
-            // cap and claims see each other.
-            let mut groups: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
-            for d in batch {
-                groups.entry(d.message.ordering_key()).or_default().push(d);
-            }
-            let max_attempts = self.queue.retry_policy().max_attempts();
-            let mut tasks = JoinSet::new();
-            for (_, group) in groups {
-                let engine = self.engine.clone();
-                let queue = self.queue.clone();
-                tasks.spawn(async move {
-                    let mut done = Vec::new();
-                    for delivery in group {
-                        done.extend(handle(&engine, &queue, delivery, now, max_attempts).await?);
-                    }
-                    Ok::<_, LocalError>(done)
-                });
-            }
-            let mut done = Vec::new();
-            let mut failed = None;
-            while let Some(joined) = tasks.join_next().await {
-                match joined {
-                    Ok(Ok(ids)) => done.extend(ids),
-                    Ok(Err(e)) => failed = Some(e),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a worker task failed; its messages become visible again")
-                    }
-                }
-            }
-            // The handled messages are acked even when another group failed.
-            self.queue.ack_many(done).await?;
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
+            pool.finish_one(now).await?;
         }
     }
 

@@ -10,6 +10,7 @@ pub mod funnel_dir;
 pub mod outbox;
 pub mod smtp;
 pub mod stack;
+mod work_pool;
 
 pub use driver::Driver;
 /// Provider settings (`TWILIO_*`, `RESEND_*`, `SES_EVENTS_TOPIC_ARN`), for `myx dev`.

@@ -3,7 +3,10 @@
 
 use super::time::{basic_utc, extended_utc};
 use super::CalendarEvent;
+use lru::LruCache;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 /// Everything but RFC 3986's unreserved characters is encoded.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -45,6 +48,38 @@ pub fn outlook_calendar_url(event: &CalendarEvent) -> String {
         params.push(("location", location.to_string()));
     }
     with_query(OUTLOOK_BASE, &params)
+}
+
+/// Both links of one calendar entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarUrls {
+    pub google: String,
+    pub outlook: String,
+}
+
+/// Entries whose links are kept: an entry depends only on its event (the
+/// same for every registrant), so a busy event's links are built once.
+const CACHED_ENTRIES: NonZeroUsize = match NonZeroUsize::new(1024) {
+    Some(n) => n,
+    None => unreachable!(),
+};
+
+static CACHED: LazyLock<Mutex<LruCache<CalendarEvent, Arc<CalendarUrls>>>> =
+    LazyLock::new(|| Mutex::new(LruCache::new(CACHED_ENTRIES)));
+
+/// Google's and Outlook's links for `event`, built once per distinct entry
+/// (the whole entry is the key: a rescheduled or renamed event is another).
+pub fn calendar_urls(event: &CalendarEvent) -> Arc<CalendarUrls> {
+    let cache = || CACHED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(hit) = cache().get(event) {
+        return Arc::clone(hit);
+    }
+    let urls = Arc::new(CalendarUrls {
+        google: google_calendar_url(event),
+        outlook: outlook_calendar_url(event),
+    });
+    cache().put(event.clone(), Arc::clone(&urls));
+    urls
 }
 
 fn with_query(base: &str, params: &[(&str, String)]) -> String {

@@ -8,10 +8,10 @@ mod time;
 use jiff::Timestamp;
 
 pub use ics::{ics_attachment, to_ics, ICS_CONTENT_TYPE, ICS_FILENAME, PRODUCT_ID};
-pub use links::{google_calendar_url, outlook_calendar_url};
+pub use links::{calendar_urls, google_calendar_url, outlook_calendar_url, CalendarUrls};
 
 /// One event as a registrant's calendar should hold it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CalendarEvent {
     /// Stable for the event across reschedules (see [`event_uid`]).
     pub uid: String,

@@ -1,8 +1,8 @@
 use crate::common::ts;
 use icalendar::{Component, EventLike};
 use myx_compose::calendar::{
-    event_uid, google_calendar_url, ics_attachment, outlook_calendar_url, to_ics, ICS_CONTENT_TYPE,
-    ICS_FILENAME,
+    calendar_urls, event_uid, google_calendar_url, ics_attachment, outlook_calendar_url, to_ics,
+    ICS_CONTENT_TYPE, ICS_FILENAME,
 };
 use myx_compose::{CalendarError, CalendarEvent};
 use std::collections::HashMap;
@@ -335,4 +335,23 @@ fn links_leave_out_an_unknown_location() {
     e.join_url = None;
     assert!(!query(&google_calendar_url(&e)).contains_key("location"));
     assert!(!query(&outlook_calendar_url(&e)).contains_key("location"));
+}
+
+#[test]
+fn cached_links_follow_the_entry_across_a_reschedule() {
+    let before = event();
+    let urls = calendar_urls(&before);
+    assert_eq!(urls.google, google_calendar_url(&before));
+    assert_eq!(urls.outlook, outlook_calendar_url(&before));
+    let mut moved = event();
+    moved.start = ts("2026-12-11T17:00:00Z");
+    moved.end = ts("2026-12-11T18:00:00Z");
+    moved.sequence = 1;
+    let moved_urls = calendar_urls(&moved);
+    assert_eq!(
+        query(&moved_urls.google)["dates"],
+        "20261211T170000Z/20261211T180000Z"
+    );
+    assert_eq!(moved_urls.outlook, outlook_calendar_url(&moved));
+    assert_eq!(*calendar_urls(&before), *urls);
 }

@@ -225,3 +225,37 @@ fn filters_work_and_a_filter_on_a_missing_value_is_an_error() {
         }
     );
 }
+
+#[test]
+fn a_changed_template_is_compiled_anew_not_served_from_the_cache() {
+    let vars = full_context().variables();
+    let first = email_template("Hi {{ first_name }}", "<p>Hi</p>", Some("t"));
+    let changed = email_template("Bye {{ first_name }}", "<p>Hi</p>", Some("t"));
+    let a = render_email(&first, &vars).unwrap().subject;
+    let b = render_email(&changed, &vars).unwrap().subject;
+    let again = render_email(&first, &vars).unwrap().subject;
+    assert_eq!(a, format!("Hi {}", full_context().first_name));
+    assert_eq!(b, format!("Bye {}", full_context().first_name));
+    assert_eq!(again, a);
+}
+
+#[test]
+fn one_source_in_several_parts_keeps_each_parts_escaping() {
+    // Compiled templates are cached by part and source: the html part's
+    // auto-escaping must not leak into the subject or text of the same source.
+    let vars = hostile_context().variables();
+    let t = email_template(
+        "{{ first_name }}",
+        "{{ first_name }}",
+        Some("{{ first_name }}"),
+    );
+    for _ in 0..2 {
+        let email = render_email(&t, &vars).unwrap();
+        assert_eq!(email.subject, "<script>alert('x')</script>");
+        assert_eq!(email.text, "<script>alert('x')</script>");
+        assert_eq!(
+            email.html,
+            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
+        );
+    }
+}
