@@ -87,8 +87,13 @@ pub fn enrollment(t: &str, e: &str, c: &str) -> Key {
 
 /// Claimed before a provider is called, so a step is sent at most once.
 pub fn step_state(t: &str, e: &str, c: &str, step: &str, channel: Channel) -> Key {
-    Key::new(enrollment_pk(t, e, c), format!("STEP#{step}#{channel}"))
+    Key::new(
+        enrollment_pk(t, e, c),
+        format!("{STEP_PREFIX}{step}#{channel}"),
+    )
 }
+
+pub const STEP_PREFIX: &str = "STEP#";
 
 pub fn timeline_entry(t: &str, e: &str, c: &str, at: Timestamp, seq: &str) -> Key {
     Key::new(

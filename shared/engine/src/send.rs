@@ -595,15 +595,11 @@ async fn deliver(
                 &sent.provider,
                 &sent.provider_id,
             ));
-            let entry = record(
-                TimelineKind::Sent,
-                format!("via {}", sent.provider),
-                Some(now),
-            );
             // Not a transaction: the claim already made this send happen
-            // once, and the three say the same thing; one that fails leaves
+            // once, and the two say the same thing; one that fails leaves
             // the step claimed, which reads as "may have been sent", never
-            // as unsent.
+            // as unsent. The timeline's `sent` entry is read off the step
+            // state (`timeline::read`), not written apart.
             let mut writes = vec![
                 WriteOp::Put {
                     item: Item::new(state_key, to_data(&done)),
@@ -613,7 +609,6 @@ async fn deliver(
                     item: msg_item,
                     condition: StoreCondition::NotExists,
                 },
-                timeline::append_op(engine, t.tenant, t.event_id, t.contact_id, &entry),
             ];
             if t.first_sms {
                 writes.push(WriteOp::Put {

@@ -4,6 +4,7 @@ use crate::engine::{Engine, EngineError};
 use crate::keys;
 use crate::ports::{Condition, Item, QueryOptions, WriteOp};
 use crate::records::{from_data, to_data, TimelineEntry, TimelineKind};
+use crate::send::{StepState, StepStatus};
 use myx_core::planner::Status;
 use myx_core::PlannedSend;
 
@@ -157,7 +158,11 @@ fn plan_entries(item: &Item, plan: &serde_json::Value) -> Result<Vec<TimelineEnt
     Ok(stored.into_iter().map(|e| e.into_entry(at)).collect())
 }
 
-/// The whole timeline of (event, contact), oldest first.
+/// The whole timeline of (event, contact), oldest first: the decisions
+/// recorded in its `TL#` items, and each step sent, read off the step's
+/// state (which says when and through whom; a send writes no entry of its
+/// own, so it costs one write fewer). One query reads both: they share the
+/// enrollment's partition.
 pub async fn read(
     engine: &Engine,
     tenant: &str,
@@ -170,24 +175,55 @@ pub async fn read(
     loop {
         let page = engine
             .store
-            .query(
-                &pk,
-                &QueryOptions::prefix(keys::TIMELINE_PREFIX)
-                    .limit(500)
-                    .after(after),
-            )
+            .query(&pk, &QueryOptions::prefix("").limit(500).after(after))
             .await?;
         for item in &page.items {
-            match item.data.get("plan") {
-                Some(plan) => out.extend(plan_entries(item, plan)?),
-                None => out.push(from_data::<TimelineEntry>(item)?),
+            if item.key.sk.starts_with(keys::TIMELINE_PREFIX) {
+                match item.data.get("plan") {
+                    Some(plan) => out.extend(plan_entries(item, plan)?),
+                    None => out.push(from_data::<TimelineEntry>(item)?),
+                }
+            } else if let Some(step) = item.key.sk.strip_prefix(keys::STEP_PREFIX) {
+                out.extend(sent_entry(item, step)?);
             }
         }
         match page.next {
             Some(n) => after = Some(n),
-            None => return Ok(out),
+            None => break,
         }
     }
+    // At one instant (a virtual clock has many), the decisions come before
+    // the sends they led to. The sort is stable: entries of one plan keep
+    // their order.
+    out.sort_by_key(|e| (e.at, e.kind == TimelineKind::Sent));
+    Ok(out)
+}
+
+/// The `sent` entry of a step state (`rest` is its key after `STEP#`:
+/// `<step>#<channel>`); none while it is claimed or when it failed (a
+/// failure writes its own entry, with the error).
+fn sent_entry(item: &Item, rest: &str) -> Result<Option<TimelineEntry>, EngineError> {
+    let state: StepState = from_data(item)?;
+    if state.status != StepStatus::Sent {
+        return Ok(None);
+    }
+    let (step, channel) = rest
+        .rsplit_once('#')
+        .ok_or_else(|| EngineError::Internal(format!("step state key {:?}", item.key.sk)))?;
+    let channel: myx_core::Channel = channel
+        .parse()
+        .map_err(|e| EngineError::Internal(format!("step state key {:?}: {e}", item.key.sk)))?;
+    Ok(Some(TimelineEntry {
+        at: state.claimed_at,
+        kind: TimelineKind::Sent,
+        step: Some(step.to_string()),
+        channel: Some(channel),
+        send_at: Some(state.claimed_at),
+        reason: Some(format!(
+            "via {}",
+            state.provider.as_deref().unwrap_or("unknown provider")
+        )),
+    }))
 }
 
 /// (event id, contact id, entries) for an enrollment id, or 404.

@@ -102,6 +102,35 @@ async fn early_registrant_gets_the_whole_sequence_at_planned_times() {
         .filter(|e| e["kind"] == "sent")
         .count();
     assert_eq!(sent, email.len() + sms.len());
+    // Oldest first, the plan before the sends it led to, and each send
+    // says through whom (read off the step's state).
+    let entries = tl["entries"].as_array().unwrap();
+    let at = |e: &Value| {
+        e["at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    assert!(entries.windows(2).all(|w| at(&w[0]) <= at(&w[1])), "{tl}");
+    assert_eq!(entries[0]["kind"], "enrolled", "{tl}");
+    let first_sent = entries.iter().position(|e| e["kind"] == "sent").unwrap();
+    let last_planned = entries
+        .iter()
+        .rposition(|e| e["kind"] == "planned")
+        .unwrap();
+    assert!(last_planned < first_sent, "{tl}");
+    let sent: Vec<&Value> = entries.iter().filter(|e| e["kind"] == "sent").collect();
+    assert!(
+        sent.iter()
+            .all(|e| e["reason"] == "via outbox" && e["sendAt"] == e["at"]),
+        "{tl}"
+    );
+    assert!(
+        sent.iter()
+            .any(|e| e["step"] == "welcome" && e["channel"] == "email"),
+        "{tl}"
+    );
 }
 
 #[tokio::test]
