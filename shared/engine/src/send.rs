@@ -276,7 +276,14 @@ async fn contact_step(
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
     let now = engine.clock.now();
-    let state_key = keys::step_state(tenant, event_id, contact_id, step_id, channel);
+    let mut target = Target {
+        tenant,
+        event_id,
+        contact_id,
+        step_id,
+        channel,
+        first_sms: false,
+    };
     // Everything a send reads by key, read together (SQLite: one read
     // transaction; DynamoDB: concurrent GetItems): the event, the
     // registration, this step's claim, the contact, the tenant, and whether
@@ -287,7 +294,7 @@ async fn contact_step(
         .get_many(&[
             keys::event(tenant, event_id),
             keys::registration(tenant, event_id, contact_id),
-            state_key.clone(),
+            target.state_key(),
             keys::contact(tenant, contact_id),
             keys::tenant(tenant),
             keys::sms_introduced(tenant, contact_id),
@@ -396,6 +403,7 @@ async fn contact_step(
     let first_sms = channel == Channel::Sms
         && intro_item.is_none()
         && !has_sent_sms(engine, tenant, contact_id).await?;
+    target.first_sms = first_sms;
     let outgoing = match outgoing::build(
         engine,
         &tenant_record,
@@ -423,14 +431,6 @@ async fn contact_step(
         }
     };
 
-    let target = Target {
-        tenant,
-        event_id,
-        contact_id,
-        step_id,
-        channel,
-        first_sms,
-    };
     deliver(
         engine,
         &target,
@@ -452,6 +452,19 @@ struct Target<'a> {
     channel: Channel,
     /// The contact's first SMS: once sent, the contact is marked introduced.
     first_sms: bool,
+}
+
+impl Target<'_> {
+    /// The step's state: its claim, then its outcome.
+    fn state_key(&self) -> crate::ports::Key {
+        keys::step_state(
+            self.tenant,
+            self.event_id,
+            self.contact_id,
+            self.step_id,
+            self.channel,
+        )
+    }
 }
 
 /// The cap and the contact's local day it counts against.
@@ -488,7 +501,7 @@ async fn deliver(
         send_at,
         reason: Some(reason),
     };
-    let state_key = keys::step_state(t.tenant, t.event_id, t.contact_id, t.step_id, t.channel);
+    let state_key = t.state_key();
     let claim = StepState {
         status: StepStatus::Claimed,
         claimed_at: now,
