@@ -245,15 +245,7 @@ async fn attempt(
             .await?
         {
             let reg: RegistrationRecord = from_data(&reg)?;
-            let mut existing = reg.response;
-            // Stored without its calendar links (they are derived, and the
-            // longest part): rebuilt from the event as it is now.
-            if let Some(body) = existing.as_object_mut() {
-                body.insert(
-                    "calendar".into(),
-                    crate::links::calendar_links(engine, tenant, &event),
-                );
-            }
+            let existing = existing_enrollment(engine, tenant, &event, &reg).await?;
             return Err(EngineError::Conflict {
                 message: "this email is already enrolled in this event".into(),
                 existing,
@@ -351,21 +343,15 @@ async fn write(
     let join_url = registrant
         .map(|r| r.join_url.clone())
         .or_else(|| event.join_url.clone());
-    let scheduled: Vec<Value> = planned
-        .sends
-        .iter()
-        .filter(|s| matches!(s.status, Status::Scheduled | Status::Conditional))
-        .map(|s| json!({"step": s.step.id, "channel": s.channel, "sendAt": s.send_at}))
-        .collect();
-    let response = json!({
-        "enrollmentId": enrollment_id,
-        "contactId": contact_id,
-        "eventId": event.id,
-        "joinUrl": join_url,
-        "calendar": crate::links::calendar_links(engine, tenant, event),
-        "scheduledSteps": scheduled,
-        "status": "enrolled",
-    });
+    let response = enrollment_body(
+        engine,
+        tenant,
+        event,
+        &enrollment_id,
+        &contact_id,
+        join_url.as_deref(),
+        planned,
+    );
 
     scheduling::schedule_contact_sends(engine, tenant, event, &contact_id, &planned.sends, true)
         .await?;
@@ -409,7 +395,6 @@ async fn write(
         join_url,
         registrant_id: registrant.map(|r| r.registrant_id.clone()),
         attendance: Attendance::Unknown,
-        response: without_calendar(&response),
     };
     ops.push(WriteOp::Put {
         item: Item::new(
@@ -529,13 +514,61 @@ async fn write(
     }
 }
 
-/// The response as a registration keeps it: everything but the calendar
-/// links, which a duplicate's 409 rebuilds from the event. Registrations
-/// are read at every send, so their size is paid for many times over.
-fn without_calendar(response: &Value) -> Value {
-    let mut kept = response.clone();
-    if let Some(body) = kept.as_object_mut() {
-        body.remove("calendar");
-    }
-    kept
+/// The 201 body: the enrollment, its calendar links and the sends its
+/// plan scheduled.
+fn enrollment_body(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    enrollment_id: &str,
+    contact_id: &str,
+    join_url: Option<&str>,
+    planned: &myx_core::planner::Plan<'_>,
+) -> Value {
+    let scheduled: Vec<Value> = planned
+        .sends
+        .iter()
+        .filter(|s| matches!(s.status, Status::Scheduled | Status::Conditional))
+        .map(|s| json!({"step": s.step.id, "channel": s.channel, "sendAt": s.send_at}))
+        .collect();
+    json!({
+        "enrollmentId": enrollment_id,
+        "contactId": contact_id,
+        "eventId": event.id,
+        "joinUrl": join_url,
+        "calendar": crate::links::calendar_links(engine, tenant, event),
+        "scheduledSteps": scheduled,
+        "status": "enrolled",
+    })
+}
+
+/// A duplicate's 409 body: the existing enrollment as a 201 would show it
+/// now, rebuilt from the registration and the event (the planner is
+/// deterministic, so it equals the first answer unless the event moved
+/// since; then it shows the sends as they now stand). Nothing of it is
+/// stored: registrations are read at every send, and on DynamoDB written
+/// twice in the enrollment's transaction, so their size is paid for many
+/// times over.
+async fn existing_enrollment(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    reg: &RegistrationRecord,
+) -> Result<Value, EngineError> {
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let registration = reg
+        .planner_input()
+        .ok_or_else(|| EngineError::Internal(format!("unknown stored zone {:?}", reg.timezone)))?;
+    let planned = plan(&funnel, event.window(), &registration, None)
+        .map_err(|e| EngineError::Internal(format!("planning failed: {e}")))?;
+    Ok(enrollment_body(
+        engine,
+        tenant,
+        event,
+        &reg.enrollment_id,
+        &reg.contact_id,
+        reg.join_url.as_deref(),
+        &planned,
+    ))
 }

@@ -120,9 +120,8 @@ pub struct RegistrationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registrant_id: Option<String>,
     pub attendance: Attendance,
-    /// The response first given, replayed on a duplicate (409), without
-    /// its calendar links (rebuilt from the event then).
-    pub response: Value,
+    // Registrations written before 2026-12-02 also hold `response` (the
+    // first answer); it is ignored: a duplicate's 409 is rebuilt.
 }
 
 impl RegistrationRecord {

@@ -230,3 +230,47 @@ async fn a_send_that_outruns_its_registration_is_retried() {
     );
     assert!(s.outbox().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_duplicate_after_a_reschedule_sees_the_enrollment_as_it_now_stands() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    let first = s.enroll(&event, "ada@example.com", None).await;
+    let r = s
+        .client
+        .patch(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"startsAt": "2026-12-17T17:00:00Z", "endsAt": "2026-12-17T18:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s
+        .post(
+            "/v1/enrollments",
+            json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "L", "eventId": event}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let existing = r.json::<Value>().await.unwrap()["existing"].clone();
+    assert_eq!(existing["enrollmentId"], first["enrollmentId"]);
+    assert_eq!(existing["contactId"], first["contactId"]);
+    let send_at = |body: &Value, step: &str| {
+        body["scheduledSteps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == step && s["channel"] == "email")
+            .map(|s| s["sendAt"].clone())
+    };
+    // The first answer had the old start; the 409 has the new one.
+    assert_eq!(
+        send_at(&first, "reminder-1h"),
+        Some(json!("2026-12-10T16:00:00Z"))
+    );
+    assert_eq!(
+        send_at(&existing, "reminder-1h"),
+        Some(json!("2026-12-17T16:00:00Z"))
+    );
+    assert_ne!(existing["calendar"], first["calendar"]);
+}
