@@ -11,6 +11,9 @@
 //! behind by [`MAX_QUEUED_BYTES`]. Files are written in order; `flush`
 //! waits until everything queued before it is on disk.
 
+use jiff::Timestamp;
+use myx_compose::to_eml_at;
+use myx_engine::OutgoingEmail;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -18,10 +21,32 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 /// Bytes of files waiting to be written before a sender waits too.
 const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 
+/// A file's content: bytes already built, or an email whose MIME the
+/// writer builds (off the send path: the MIME is most of a send's cost).
+pub(crate) enum Content {
+    Bytes(Vec<u8>),
+    Email(Box<OutgoingEmail>, Timestamp),
+}
+
+impl Content {
+    /// About the file's size, for the queue's byte budget.
+    fn size(&self) -> usize {
+        match self {
+            Content::Bytes(bytes) => bytes.len(),
+            Content::Email(email, _) => {
+                // Quoted-printable and headers add about a tenth.
+                let parts = email.html.len() + email.text.len();
+                let attached: usize = email.attachments.iter().map(|a| a.content.len()).sum();
+                (parts + attached) * 11 / 10 + 1024
+            }
+        }
+    }
+}
+
 enum Job {
     Write {
         path: PathBuf,
-        bytes: Vec<u8>,
+        content: Content,
         /// Returned when the file is written: the queue's byte budget.
         _budget: OwnedSemaphorePermit,
     },
@@ -46,7 +71,17 @@ impl EmlFiles {
                 // Ends when the last `EmlFiles` is dropped.
                 while let Some(job) = queued.blocking_recv() {
                     match job {
-                        Job::Write { path, bytes, .. } => write(&thread_dir, &path, &bytes),
+                        Job::Write { path, content, .. } => match content {
+                            Content::Bytes(bytes) => write(&thread_dir, &path, &bytes),
+                            Content::Email(email, date) => match to_eml_at(&email, date) {
+                                Ok(bytes) => write(&thread_dir, &path, &bytes),
+                                Err(error) => tracing::warn!(
+                                    %error,
+                                    message = %email.message_id,
+                                    "no .eml file for this email; it is kept in the outbox only"
+                                ),
+                            },
+                        },
                         Job::Flush(done) => {
                             let _ = done.send(());
                         }
@@ -67,14 +102,14 @@ impl EmlFiles {
 
     /// Queues a file; returns once it is queued, not written (waiting
     /// only while the queue holds more than [`MAX_QUEUED_BYTES`]).
-    pub(crate) async fn queue(&self, path: PathBuf, bytes: Vec<u8>) {
-        let cost = u32::try_from(bytes.len().clamp(1, MAX_QUEUED_BYTES)).unwrap_or(u32::MAX);
+    pub(crate) async fn queue(&self, path: PathBuf, content: Content) {
+        let cost = u32::try_from(content.size().clamp(1, MAX_QUEUED_BYTES)).unwrap_or(u32::MAX);
         let Ok(budget) = Arc::clone(&self.budget).acquire_many_owned(cost).await else {
             return;
         };
         let job = Job::Write {
             path,
-            bytes,
+            content,
             _budget: budget,
         };
         if self.jobs.send(job).is_err() {

@@ -3,7 +3,7 @@
 //! and each email is also written as an `.eml` file, in the background
 //! ([`crate::eml_files`]).
 
-use crate::eml_files::EmlFiles;
+use crate::eml_files::{Content, EmlFiles};
 use async_trait::async_trait;
 use myx_compose::to_eml_at;
 use myx_engine::{
@@ -107,18 +107,21 @@ impl Outbox {
 impl EmailSender for Outbox {
     async fn send_email(&self, email: &OutgoingEmail) -> Result<Sent, SendError> {
         let now = self.clock.now();
+        // With a relay the MIME is built here (the relay needs it, and its
+        // errors are the send's); otherwise the file writer builds it.
+        let mut content = None;
+        if let Some(relay) = &self.relay {
+            let bytes = to_eml_at(email, now).map_err(|e| SendError::Permanent(e.to_string()))?;
+            relay.send(email, &bytes).await?;
+            content = Some(Content::Bytes(bytes));
+        }
         let mut eml_path = None;
         let mut eml = None;
-        if self.eml_files.is_some() || self.relay.is_some() {
-            let bytes = to_eml_at(email, now).map_err(|e| SendError::Permanent(e.to_string()))?;
-            if let Some(relay) = &self.relay {
-                relay.send(email, &bytes).await?;
-            }
-            if let Some(files) = &self.eml_files {
-                let path = files.path_for(&email.message_id);
-                eml_path = Some(path.display().to_string());
-                eml = Some((files, path, bytes));
-            }
+        if let Some(files) = &self.eml_files {
+            let path = files.path_for(&email.message_id);
+            eml_path = Some(path.display().to_string());
+            let content = content.unwrap_or_else(|| Content::Email(Box::new(email.clone()), now));
+            eml = Some((files, path, content));
         }
         let entry = OutboxEntry {
             message_id: email.message_id.clone(),
@@ -139,8 +142,8 @@ impl EmailSender for Outbox {
         self.record(&entry).await?;
         // Only once the entry is recorded: a file never exists for an
         // email the outbox does not hold.
-        if let Some((files, path, bytes)) = eml {
-            files.queue(path, bytes).await;
+        if let Some((files, path, content)) = eml {
+            files.queue(path, content).await;
         }
         Ok(Sent {
             provider: "outbox".into(),

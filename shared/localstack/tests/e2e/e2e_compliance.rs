@@ -172,3 +172,46 @@ async fn a_restart_mid_funnel_loses_nothing_and_sends_nothing_twice() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn each_email_is_also_a_complete_eml_file_with_its_compliance_headers() {
+    let data = tempfile::tempdir().unwrap();
+    let s = TestServer::start_with(StackOptions {
+        data_dir: Some(data.path().to_path_buf()),
+        public_url: String::new(),
+        virtual_start: Some("2026-12-01T15:00:00Z".parse().unwrap()),
+        admin_key: ADMIN_KEY.into(),
+        rate_limit_per_minute: None,
+        smtp_relay: None,
+    })
+    .await;
+    let event = s.webinar_event(START, END).await;
+    s.enroll(&event, "ada@example.com", None).await;
+    // Advancing waits for the files, which the writer builds off the send path.
+    s.advance_to("2026-12-03T18:00:00Z").await;
+    let outbox = s.outbox().await;
+    let emails: Vec<&Value> = outbox.iter().filter(|m| m["channel"] == "email").collect();
+    assert_eq!(emails.len(), 2, "welcome and the first nurture: {outbox:?}");
+    for m in emails {
+        let path = m["emlPath"].as_str().expect("an .eml path");
+        let eml = std::fs::read_to_string(path).unwrap();
+        let (head, _) = eml.split_once("\r\n\r\n").expect("headers, then a body");
+        let subject = m["subject"].as_str().unwrap();
+        assert!(head.contains(&format!("Subject: {subject}")), "{head}");
+        assert!(head.contains("To: ada@example.com"), "{head}");
+        assert!(
+            head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{head}"
+        );
+        assert!(eml.contains("multipart/alternative"), "{head}");
+        assert!(eml.contains("Content-Type: text/plain"));
+        assert!(eml.contains("Content-Type: text/html"));
+    }
+    // The welcome carries the calendar invitation.
+    let welcome = outbox
+        .iter()
+        .find(|m| m["step"] == "welcome" && m["channel"] == "email")
+        .unwrap();
+    let eml = std::fs::read_to_string(welcome["emlPath"].as_str().unwrap()).unwrap();
+    assert!(eml.contains("text/calendar"), "{eml}");
+}
