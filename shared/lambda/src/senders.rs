@@ -26,18 +26,15 @@ pub fn provider_settings(
         "TWILIO_ACCOUNT_SID" => expose(&secrets.twilio_account_sid),
         "TWILIO_AUTH_TOKEN" => expose(&secrets.twilio_auth_token),
         "TWILIO_FROM" => expose(&secrets.twilio_from),
-        "TWILIO_API_BASE" => settings.twilio_api_base.clone(),
         "RESEND_API_KEY" => expose(&secrets.resend_api_key),
         "RESEND_WEBHOOK_SECRET" => expose(&secrets.resend_webhook_secret),
-        "RESEND_API_BASE" => settings.resend_api_base.clone(),
         "ZOOM_ACCOUNT_ID" => expose(&secrets.zoom_account_id),
         "ZOOM_CLIENT_ID" => expose(&secrets.zoom_client_id),
         "ZOOM_CLIENT_SECRET" => expose(&secrets.zoom_client_secret),
         "ZOOM_WEBHOOK_SECRET_TOKEN" => expose(&secrets.zoom_webhook_secret_token),
-        "ZOOM_API_BASE" => settings.zoom_api_base.clone(),
-        "ZOOM_OAUTH_URL" => settings.zoom_oauth_url.clone(),
-        "SES_EVENTS_TOPIC_ARN" => settings.ses_events_topic_arn.clone(),
-        _ => None,
+        // Credentials only ever come from the secret; the rest from the
+        // environment.
+        other => settings.provider_environment.get(other).cloned(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! process environment.
 
 use myx_aws::{AwsSettings, SettingsError};
+use std::collections::BTreeMap;
 
 /// The tenant the stack's own settings describe when none is named.
 pub const DEFAULT_TENANT: &str = "default";
@@ -25,18 +26,23 @@ pub struct LambdaSettings {
     /// per-address limit in one execution environment. API Gateway's
     /// throttling is the stack-wide limit.
     pub rate_limit_per_minute: Option<u32>,
-    /// `TWILIO_API_BASE` / `RESEND_API_BASE`: the providers' endpoints when
-    /// not the public ones (tests, proxies). Credentials come from the secret.
-    pub twilio_api_base: Option<String>,
-    pub resend_api_base: Option<String>,
-    /// `ZOOM_API_BASE` / `ZOOM_OAUTH_URL`: Zoom's endpoints when not the
-    /// public ones.
-    pub zoom_api_base: Option<String>,
-    pub zoom_oauth_url: Option<String>,
-    /// `SES_EVENTS_TOPIC_ARN`: the SNS topics SES events may come from
-    /// (the template passes its own); unset, the SES webhook answers 503.
-    pub ses_events_topic_arn: Option<String>,
+    /// The providers' settings that come from the environment, by name
+    /// (see [`PROVIDER_ENVIRONMENT`]); myx-providers reads and checks them,
+    /// with the credentials from the secret.
+    pub provider_environment: BTreeMap<&'static str, String>,
 }
+
+/// Provider settings taken from the environment, not the secret: the
+/// endpoints when not the public ones (tests, proxies) and the SNS topics
+/// SES events may come from (the template passes its own; unset, the SES
+/// webhook answers 503).
+pub const PROVIDER_ENVIRONMENT: &[&str] = &[
+    "TWILIO_API_BASE",
+    "RESEND_API_BASE",
+    "ZOOM_API_BASE",
+    "ZOOM_OAUTH_URL",
+    "SES_EVENTS_TOPIC_ARN",
+];
 
 impl LambdaSettings {
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -87,11 +93,10 @@ impl LambdaSettings {
             tenant,
             max_receive_count,
             rate_limit_per_minute,
-            twilio_api_base: optional("TWILIO_API_BASE"),
-            resend_api_base: optional("RESEND_API_BASE"),
-            zoom_api_base: optional("ZOOM_API_BASE"),
-            zoom_oauth_url: optional("ZOOM_OAUTH_URL"),
-            ses_events_topic_arn: optional("SES_EVENTS_TOPIC_ARN"),
+            provider_environment: PROVIDER_ENVIRONMENT
+                .iter()
+                .filter_map(|&name| optional(name).map(|value| (name, value)))
+                .collect(),
         })
     }
 }
@@ -138,7 +143,7 @@ mod tests {
         assert_eq!(settings.tenant, "default");
         assert_eq!(settings.max_receive_count, 5);
         assert_eq!(settings.rate_limit_per_minute, Some(60));
-        assert_eq!(settings.twilio_api_base, None);
+        assert!(settings.provider_environment.is_empty());
         assert_eq!(settings.aws.table_name, "myx");
     }
 
@@ -154,7 +159,10 @@ mod tests {
         assert_eq!(settings.max_receive_count, 7);
         assert_eq!(settings.rate_limit_per_minute, None, "0 disables");
         assert_eq!(
-            settings.twilio_api_base.as_deref(),
+            settings
+                .provider_environment
+                .get("TWILIO_API_BASE")
+                .map(String::as_str),
             Some("http://127.0.0.1:9")
         );
     }
