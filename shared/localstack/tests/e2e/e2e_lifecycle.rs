@@ -131,15 +131,7 @@ async fn reschedule_moves_sends_and_sends_nothing_twice() {
         ]
     );
     // One week later.
-    let r = s
-        .client
-        .patch(s.url(&format!("/v1/events/{event}")))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"startsAt": "2026-12-17T17:00:00Z", "endsAt": "2026-12-17T18:00:00Z"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    reschedule(&s, &event, "2026-12-17T17:00:00Z", "2026-12-17T18:00:00Z").await;
     s.advance_to("2026-12-17T17:00:00Z").await;
     let outbox = s.outbox().await;
     let all = sends_to(&outbox, "ada@example.com");
@@ -236,15 +228,7 @@ async fn a_duplicate_after_a_reschedule_sees_the_enrollment_as_it_now_stands() {
     let s = TestServer::start("2026-12-01T15:00:00Z").await;
     let event = s.webinar_event(START, END).await;
     let first = s.enroll(&event, "ada@example.com", None).await;
-    let r = s
-        .client
-        .patch(s.url(&format!("/v1/events/{event}")))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"startsAt": "2026-12-17T17:00:00Z", "endsAt": "2026-12-17T18:00:00Z"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    reschedule(&s, &event, "2026-12-17T17:00:00Z", "2026-12-17T18:00:00Z").await;
     let r = s
         .post(
             "/v1/enrollments",
@@ -273,4 +257,17 @@ async fn a_duplicate_after_a_reschedule_sees_the_enrollment_as_it_now_stands() {
         Some(json!("2026-12-17T16:00:00Z"))
     );
     assert_ne!(existing["calendar"], first["calendar"]);
+}
+
+/// Moves the event through the admin API.
+async fn reschedule(s: &TestServer, event: &str, starts_at: &str, ends_at: &str) {
+    let r = s
+        .client
+        .patch(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"startsAt": starts_at, "endsAt": ends_at}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
