@@ -5,48 +5,23 @@
 //! delivery sends nothing.
 
 use crate::common::*;
-use async_trait::async_trait;
 use myx_core::Channel;
 use myx_engine::send::{process, Outcome};
-use myx_engine::{
-    keys, Condition, Item, Key, Page, QueryOptions, StoreError, TableStore, WorkMessage, WriteOp,
-};
+use myx_engine::{keys, Item, StoreError, WorkMessage};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// The local store, except that the first write of a daily count fails
-/// its condition, as if another send had counted first.
-struct CountRaces {
-    inner: Arc<dyn TableStore>,
+/// The first write of a daily count fails its condition, as if another
+/// send had counted first.
+struct FirstCountRaces {
     refused: AtomicUsize,
 }
 
-fn is_count(key: &Key) -> bool {
-    key.sk.starts_with("COUNT#")
-}
-
-#[async_trait]
-impl TableStore for CountRaces {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        if is_count(&item.key) && self.refused.fetch_add(1, Ordering::SeqCst) == 0 {
-            return Err(StoreError::ConditionFailed(item.key));
-        }
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
-        self.inner.query(pk, options).await
-    }
-    async fn query_gsi1(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
-        self.inner.query_gsi1(pk, options).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        self.inner.transact(ops).await
+impl Fault for FirstCountRaces {
+    fn put(&self, item: &Item) -> Option<StoreError> {
+        let first =
+            item.key.sk.starts_with("COUNT#") && self.refused.fetch_add(1, Ordering::SeqCst) == 0;
+        first.then(|| StoreError::ConditionFailed(item.key.clone()))
     }
 }
 
@@ -68,9 +43,11 @@ async fn a_daily_count_that_moved_releases_the_claim_and_the_retry_sends_once() 
         schedule_version: 1,
     };
     let mut racing = s.stack.engine.clone();
-    racing.store = Arc::new(CountRaces {
+    racing.store = Arc::new(FaultyStore {
         inner: s.stack.engine.store.clone(),
-        refused: AtomicUsize::new(0),
+        fault: FirstCountRaces {
+            refused: AtomicUsize::new(0),
+        },
     });
     let outcome = process(&racing, &welcome, false).await.unwrap();
     assert_eq!(

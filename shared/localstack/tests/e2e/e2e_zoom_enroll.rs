@@ -5,10 +5,10 @@
 //! the Zoom registrant is removed again (compensation), unless the write
 //! went through after all.
 
+use crate::common::{Fault, FaultyStore, TransactFailure};
 use crate::provider_stack::*;
-use async_trait::async_trait;
 use myx_engine::records::RegistrationRecord;
-use myx_engine::{keys, Condition, Item, Key, Page, QueryOptions, StoreError, TableStore, WriteOp};
+use myx_engine::{keys, Key, StoreError, WriteOp};
 use myx_http::ApiState;
 use myx_localstack::ProviderSettings;
 use reqwest::StatusCode;
@@ -264,54 +264,28 @@ enum Failure {
     CommitThenFail,
 }
 
-/// A store whose transactions that write a registration fail.
-struct FailingWrites {
-    inner: Arc<dyn TableStore>,
-    failure: Failure,
-}
+/// Transactions that write a registration fail.
+struct RegistrationWritesFail(Failure);
 
-fn writes_registration(ops: &[WriteOp]) -> bool {
-    ops.iter().any(|op| {
-        matches!(op, WriteOp::Put { item, .. } if item.key.sk.starts_with(keys::REGISTRATION_PREFIX))
-    })
-}
-
-#[async_trait]
-impl TableStore for FailingWrites {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
-        self.inner.query(pk, options).await
-    }
-    async fn query_gsi1(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
-        self.inner.query_gsi1(pk, options).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        if !writes_registration(&ops) {
-            return self.inner.transact(ops).await;
-        }
-        if self.failure == Failure::CommitThenFail {
-            self.inner.transact(ops).await?;
-        }
-        Err(StoreError::Unavailable(
-            "injected: the table did not answer".into(),
-        ))
+impl Fault for RegistrationWritesFail {
+    fn transact(&self, ops: &[WriteOp]) -> Option<TransactFailure> {
+        let registration = ops.iter().any(|op| {
+            matches!(op, WriteOp::Put { item, .. } if item.key.sk.starts_with(keys::REGISTRATION_PREFIX))
+        });
+        let error = StoreError::Unavailable("injected: the table did not answer".into());
+        registration.then_some(match self.0 {
+            Failure::Refuse => TransactFailure::Refuse(error),
+            Failure::CommitThenFail => TransactFailure::CommitThenFail(error),
+        })
     }
 }
 
 /// The stack's API over an engine whose store fails enrollment writes.
 async fn failing_api(s: &ProviderServer, failure: Failure) -> String {
     let mut engine = s.stack.engine.clone();
-    engine.store = Arc::new(FailingWrites {
+    engine.store = Arc::new(FaultyStore {
         inner: s.stack.engine.store.clone(),
-        failure,
+        fault: RegistrationWritesFail(failure),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -2,6 +2,9 @@
 //! HTTP client for the API.
 #![allow(dead_code)]
 
+mod faulty_store;
+
+pub use faulty_store::{Fault, FaultyStore, TransactFailure};
 use myx_localstack::{LocalStack, StackOptions};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};

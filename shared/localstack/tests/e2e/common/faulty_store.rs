@@ -1,0 +1,65 @@
+//! A store that fails chosen writes, for tests of what a failure leaves
+//! behind. Everything else goes to the wrapped store unchanged (`get_many`
+//! and `write_each` by the trait's defaults, so their writes meet the
+//! fault too).
+
+use async_trait::async_trait;
+use myx_engine::{Condition, Item, Key, Page, QueryOptions, StoreError, TableStore, WriteOp};
+use std::sync::Arc;
+
+/// Which writes fail, and how.
+pub trait Fault: Send + Sync + 'static {
+    /// `Some(error)`: the put fails with it instead of reaching the store.
+    fn put(&self, _item: &Item) -> Option<StoreError> {
+        None
+    }
+    /// `Some(failure)`: the transaction fails, after being committed for
+    /// [`TransactFailure::CommitThenFail`].
+    fn transact(&self, _ops: &[WriteOp]) -> Option<TransactFailure> {
+        None
+    }
+}
+
+pub enum TransactFailure {
+    /// Refused: nothing is stored.
+    Refuse(StoreError),
+    /// Stored, then reported as failed (an answer lost on the way back).
+    CommitThenFail(StoreError),
+}
+
+pub struct FaultyStore<F> {
+    pub inner: Arc<dyn TableStore>,
+    pub fault: F,
+}
+
+#[async_trait]
+impl<F: Fault> TableStore for FaultyStore<F> {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        match self.fault.put(&item) {
+            Some(error) => Err(error),
+            None => self.inner.put(item, condition).await,
+        }
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
+        self.inner.query(pk, options).await
+    }
+    async fn query_gsi1(&self, pk: &str, options: &QueryOptions) -> Result<Page, StoreError> {
+        self.inner.query_gsi1(pk, options).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        match self.fault.transact(&ops) {
+            None => self.inner.transact(ops).await,
+            Some(TransactFailure::Refuse(error)) => Err(error),
+            Some(TransactFailure::CommitThenFail(error)) => {
+                self.inner.transact(ops).await?;
+                Err(error)
+            }
+        }
+    }
+}
