@@ -3,6 +3,7 @@
 
 use crate::funnels::FunnelCache;
 use crate::ports::*;
+use crate::tenants::TenantCache;
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub struct Engine {
     pub ids: Arc<dyn IdGenerator>,
     pub config: Arc<EngineConfig>,
     pub funnels: Arc<FunnelCache>,
+    pub tenants: Arc<TenantCache>,
 }
 
 /// One field's problem in a request body.

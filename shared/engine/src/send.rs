@@ -286,17 +286,15 @@ async fn contact_step(
     };
     // Everything a send reads by key, read together (SQLite: one read
     // transaction; DynamoDB: concurrent GetItems): the event, the
-    // registration, this step's claim, the contact, the tenant, and whether
-    // the contact has had an SMS yet.
-    let [event_item, reg_item, state_item, contact_item, tenant_item, intro_item]: [Option<Item>;
-        6] = engine
+    // registration, this step's claim, the contact, and whether the contact
+    // has had an SMS yet. (The tenant comes from `tenants`' cache.)
+    let [event_item, reg_item, state_item, contact_item, intro_item]: [Option<Item>; 5] = engine
         .store
         .get_many(&[
             keys::event(tenant, event_id),
             keys::registration(tenant, event_id, contact_id),
             target.state_key(),
             keys::contact(tenant, contact_id),
-            keys::tenant(tenant),
             keys::sms_introduced(tenant, contact_id),
         ])
         .await?
@@ -352,9 +350,20 @@ async fn contact_step(
     };
     let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
+    let checks = read_checks(engine, tenant, &contact, &funnel, channel, &tz, now).await?;
 
     let decision = decide(
-        engine, tenant, &event, &reg, &contact, &funnel, step_id, channel, &tz, now,
+        engine,
+        tenant,
+        &event,
+        &reg,
+        &contact,
+        &funnel,
+        step_id,
+        channel,
+        &tz,
+        now,
+        checks.suppressed,
     )
     .await?;
     match decision {
@@ -394,8 +403,7 @@ async fn contact_step(
         Decision::Send => {}
     }
 
-    let tenant_record: TenantRecord =
-        from_data(&tenant_item.ok_or_else(|| EngineError::NotFound(format!("tenant {tenant}")))?)?;
+    let tenant_record = crate::tenants::get_tenant(engine, tenant).await?;
     let Some(step) = funnel.step(step_id) else {
         return Ok(Outcome::Done);
     };
@@ -436,10 +444,61 @@ async fn contact_step(
         &target,
         outgoing,
         &message_id,
-        daily_cap_day(&funnel, channel, &tz, now),
+        checks.daily_count,
         final_attempt,
     )
     .await
+}
+
+/// What a send reads once it knows the contact: whether the address is
+/// suppressed, and the contact's count toward the daily cap.
+struct Checks {
+    suppressed: bool,
+    daily_count: Option<DailyCount>,
+}
+
+/// The cap a send counts against, and the contact's count for the day as
+/// read (`None`: nothing sent on this channel yet that day).
+struct DailyCount {
+    cap: u32,
+    key: crate::ports::Key,
+    item: Option<Item>,
+}
+
+/// Reads [`Checks`] in one go (one snapshot; concurrent GetItems).
+async fn read_checks(
+    engine: &Engine,
+    tenant: &str,
+    contact: &ContactRecord,
+    funnel: &myx_core::Funnel,
+    channel: Channel,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<Checks, EngineError> {
+    let suppression = contact
+        .address(channel)
+        .map(|address| keys::suppression(tenant, channel, &sha256_hex(&address)));
+    let cap = daily_cap_day(funnel, channel, tz, now)
+        .map(|(cap, day)| (cap, keys::daily_count(tenant, &contact.id, channel, &day)));
+    let keys: Vec<_> = suppression
+        .iter()
+        .chain(cap.as_ref().map(|(_, key)| key))
+        .cloned()
+        .collect();
+    let mut items = engine.store.get_many(&keys).await?.into_iter();
+    let suppressed = match suppression {
+        Some(_) => items.next().flatten().is_some(),
+        None => false,
+    };
+    let daily_count = cap.map(|(cap, key)| DailyCount {
+        cap,
+        key,
+        item: items.next().flatten(),
+    });
+    Ok(Checks {
+        suppressed,
+        daily_count,
+    })
 }
 
 /// Who and what a delivery is for.
@@ -488,7 +547,7 @@ async fn deliver(
     t: &Target<'_>,
     outgoing: Outgoing,
     message_id: &str,
-    cap: Option<(u32, String)>,
+    daily_count: Option<DailyCount>,
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
     let outgoing = outgoing.for_step(t.step_id);
@@ -513,24 +572,26 @@ async fn deliver(
         opened_at: None,
         clicked_at: None,
     };
-    // The daily count is read first (a capped-out send is skipped without
-    // a claim), then the claim is one conditional put (a repeated delivery
-    // finds it and sends nothing), then the count is a versioned put. Not
-    // one transaction, which DynamoDB bills twice: a count that moved
-    // concurrently releases our claim and retries; a crash between the two
-    // puts leaves a claim never sent, the same window as a crash before
-    // the provider call (see the module comment).
-    let count_write = match &cap {
+    // The daily count was read with the send's checks (a capped-out send
+    // is skipped without a claim), then the claim is one conditional put (a
+    // repeated delivery finds it and sends nothing), then the count is a
+    // versioned put. Not one transaction, which DynamoDB bills twice: a
+    // count that moved concurrently releases our claim and retries; a crash
+    // between the two puts leaves a claim never sent, the same window as a
+    // crash before the provider call (see the module comment).
+    let count_write = match daily_count {
         None => None,
-        Some((cap, day)) => {
-            let count_key = keys::daily_count(t.tenant, t.contact_id, t.channel, day);
-            let count_item = engine.store.get(&count_key).await?;
+        Some(DailyCount {
+            cap,
+            key: count_key,
+            item: count_item,
+        }) => {
             let count = count_item
                 .as_ref()
                 .and_then(|i| i.data.get("count"))
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
-            if count >= u64::from(*cap) {
+            if count >= u64::from(cap) {
                 timeline::append(
                     engine,
                     t.tenant,
@@ -797,6 +858,7 @@ async fn decide(
     channel: Channel,
     tz: &TimeZone,
     now: Timestamp,
+    suppressed: bool,
 ) -> Result<Decision, EngineError> {
     let Some((phase, step)) = funnel.steps().find(|(_, s)| s.id == step_id) else {
         return Ok(Decision::Skip("step_not_in_funnel".into()));
@@ -804,15 +866,10 @@ async fn decide(
     if !reg.consent.channels().contains(channel) {
         return Ok(Decision::Skip("no_consent".into()));
     }
-    let Some(address) = contact.address(channel) else {
+    if contact.address(channel).is_none() {
         return Ok(Decision::Skip("no_address".into()));
-    };
-    if engine
-        .store
-        .get(&keys::suppression(tenant, channel, &sha256_hex(&address)))
-        .await?
-        .is_some()
-    {
+    }
+    if suppressed {
         return Ok(Decision::Skip("suppressed".into()));
     }
     let branch = match phase {

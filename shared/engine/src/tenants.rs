@@ -4,6 +4,37 @@ use crate::engine::{Engine, EngineError};
 use crate::keys::{self, sha256_hex};
 use crate::ports::{Condition, Item};
 use crate::records::{from_data, to_data, ApiKeyRecord, TenantRecord};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a tenant read stays in the cache. A tenant is configuration:
+/// written when a process starts (the local stack, a Lambda cold start,
+/// from the deployment's settings), then read by every send. A write
+/// through [`put_tenant`] replaces this process's entry at once; the limit
+/// bounds how long another process's change (an edit of the item by hand)
+/// takes to show.
+pub const TENANT_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// The tenants this process read lately (see [`TENANT_CACHE_TTL`]).
+#[derive(Default)]
+pub struct TenantCache {
+    entries: Mutex<HashMap<String, (Arc<TenantRecord>, Instant)>>,
+}
+
+impl TenantCache {
+    fn get(&self, id: &str) -> Option<Arc<TenantRecord>> {
+        let entries = self.entries.lock().ok()?;
+        let (tenant, read_at) = entries.get(id)?;
+        (read_at.elapsed() < TENANT_CACHE_TTL).then(|| Arc::clone(tenant))
+    }
+
+    fn insert(&self, tenant: Arc<TenantRecord>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(tenant.id.clone(), (tenant, Instant::now()));
+        }
+    }
+}
 
 /// Creates (or replaces) a tenant.
 pub async fn put_tenant(engine: &Engine, tenant: &TenantRecord) -> Result<(), EngineError> {
@@ -14,16 +45,24 @@ pub async fn put_tenant(engine: &Engine, tenant: &TenantRecord) -> Result<(), En
             Condition::None,
         )
         .await?;
+    engine.tenants.insert(Arc::new(tenant.clone()));
     Ok(())
 }
 
-pub async fn get_tenant(engine: &Engine, id: &str) -> Result<TenantRecord, EngineError> {
+/// The tenant, from this process's cache when read in the last
+/// [`TENANT_CACHE_TTL`].
+pub async fn get_tenant(engine: &Engine, id: &str) -> Result<Arc<TenantRecord>, EngineError> {
+    if let Some(tenant) = engine.tenants.get(id) {
+        return Ok(tenant);
+    }
     let item = engine
         .store
         .get(&keys::tenant(id))
         .await?
         .ok_or_else(|| EngineError::NotFound(format!("tenant {id}")))?;
-    Ok(from_data(&item)?)
+    let tenant = Arc::new(from_data::<TenantRecord>(&item)?);
+    engine.tenants.insert(Arc::clone(&tenant));
+    Ok(tenant)
 }
 
 /// Registers an API key for a tenant; only its hash is kept.

@@ -93,6 +93,7 @@ impl App {
             ids: Arc::new(UuidV7Ids),
             config: Arc::new(EngineConfig::new(&aws.public_url, unsubscribe_key)),
             funnels: Arc::default(),
+            tenants: Arc::default(),
         };
         let webhooks = WebhookSettings::from_providers(&providers, Some(settings.tenant.clone()));
         let rate_limit = settings

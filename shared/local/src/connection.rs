@@ -131,7 +131,7 @@ impl SharedConnection {
     /// batch is open on it, so a read there sees only committed data.
     pub(crate) async fn read<T, E, F>(self: &Arc<Self>, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<LocalError> + Send + 'static,
     {
@@ -167,7 +167,7 @@ impl SharedConnection {
     /// share a commit. `f` must not begin or end transactions itself.
     pub(crate) async fn write<T, E, F>(self: &Arc<Self>, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<LocalError> + Send + 'static,
     {

@@ -175,6 +175,7 @@ impl LocalStack {
             ids: Arc::new(UuidV7Ids),
             config: Arc::new(EngineConfig::new(&options.public_url, key)),
             funnels: Arc::default(),
+            tenants: Arc::default(),
         };
         tenants::put_tenant(
             &engine,

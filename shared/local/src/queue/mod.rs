@@ -110,8 +110,8 @@ impl LocalQueue {
         self.conn
             .write(move |conn| {
                 let mut removed = 0;
-                for id in ids {
-                    removed += usize::from(ops::ack(conn, id)?);
+                for id in &ids {
+                    removed += usize::from(ops::ack(conn, *id)?);
                 }
                 Ok(removed)
             })

@@ -274,3 +274,37 @@ async fn only_a_contacts_first_sms_ever_carries_the_opt_out_text() {
     assert!(store.get(&marker).await.unwrap().is_some(), "marker set");
     assert!(ada["contactId"].is_string());
 }
+
+#[tokio::test]
+async fn a_changed_tenant_shows_in_the_next_email() {
+    // Sends read the tenant from a per-process cache; a write replaces it.
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    s.enroll(&event, "ada@example.com", None).await;
+    s.advance_to("2026-12-01T15:01:00Z").await;
+    let engine = &s.stack.engine;
+    let mut tenant = myx_engine::tenants::get_tenant(engine, "dev")
+        .await
+        .unwrap()
+        .as_ref()
+        .clone();
+    tenant.postal_address = "9 New Road, Springfield".into();
+    myx_engine::tenants::put_tenant(engine, &tenant)
+        .await
+        .unwrap();
+    s.advance_to("2026-12-03T17:01:00Z").await;
+    let outbox = s.outbox().await;
+    let body = |step: &str| {
+        outbox
+            .iter()
+            .find(|m| m["step"] == step && m["channel"] == "email")
+            .unwrap_or_else(|| panic!("no {step} email"))["body"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(body("welcome").contains("1 Example Street"));
+    let story = body("nurture-story");
+    assert!(story.contains("9 New Road, Springfield"), "{story}");
+    assert!(!story.contains("1 Example Street"), "{story}");
+}
