@@ -676,22 +676,19 @@ def stream_events():
         "createdAt": "2026-11-01T09:30:00Z",
     }
     event_new = dict(event_old, startsAt="2026-12-11T17:00:00Z", endsAt="2026-12-11T18:00:00Z", scheduleVersion=2)
-    message = {
+    idem_ttl = 1795269792  # 24 h after the enrollment
+    # A send's one record: claimed, then sent (send::StepState).
+    claim = {
+        "status": "claimed",
+        "claimedAt": "2026-11-20T14:05:01.5Z",
         "messageId": MESSAGE,
         "eventId": EVENT,
         "contactId": CONTACT,
         "step": "welcome",
         "channel": "email",
-        "provider": "ses",
-        "providerId": SES_MESSAGE_ID,
-        "status": "sent",
-        "sentAt": "2026-11-20T14:05:01.907Z",
-        "toHash": sha256_hex(EMAIL),
-        "smsSegments": None,
     }
-    idem_ttl = 1795269792  # 24 h after the enrollment
-    claim_old = {"status": "claimed", "claimedAt": "2026-11-20T14:05:01.5Z", "messageId": MESSAGE}
-    claim_new = dict(claim_old, status="sent", provider="ses", providerId=SES_MESSAGE_ID)
+    sent = dict(claim, status="sent", provider="ses", providerId=SES_MESSAGE_ID,
+                toHash=sha256_hex(EMAIL), deliveryStatus="sent")
 
     base = int(datetime(2026, 11, 20, 14, 3, 12, tzinfo=timezone.utc).timestamp())
     changes = [
@@ -699,8 +696,8 @@ def stream_events():
         ("INSERT", (contact_pk, "PROFILE"), item_image(contact_pk, "PROFILE", contact), None, 0, None),
         ("INSERT", (event_pk, f"REG#{CONTACT}"), item_image(event_pk, f"REG#{CONTACT}", registration), None, 0, None),
         ("INSERT", (enr_pk, "TL#2026-11-20T14:03:12.345Z#tl_01937a4e5f62"), item_image(enr_pk, "TL#2026-11-20T14:03:12.345Z#tl_01937a4e5f62", plan), None, 0, None),
-        ("MODIFY", (enr_pk, "STEP#welcome#email"), item_image(enr_pk, "STEP#welcome#email", claim_new, 2), item_image(enr_pk, "STEP#welcome#email", claim_old), 110, None),
-        ("INSERT", (contact_pk, f"MSG#2026-11-20T14:05:01.907Z#{MESSAGE}"), item_image(contact_pk, f"MSG#2026-11-20T14:05:01.907Z#{MESSAGE}", message, gsi1=(f"PMID#ses#{SES_MESSAGE_ID}", "MSG")), None, 110, None),
+        ("INSERT", (enr_pk, "STEP#welcome#email"), item_image(enr_pk, "STEP#welcome#email", claim), None, 110, None),
+        ("MODIFY", (enr_pk, "STEP#welcome#email"), item_image(enr_pk, "STEP#welcome#email", sent, 2, gsi1=(f"PMID#ses#{SES_MESSAGE_ID}", "MSG")), item_image(enr_pk, "STEP#welcome#email", claim), 110, None),
         ("MODIFY", (event_pk, "META"), item_image(event_pk, "META", event_new, 2, gsi1=(f"T#{TENANT}#EVENTS", f"2026-12-11T17:00:00Z#{EVENT}")), item_image(event_pk, "META", event_old, 1, gsi1=(f"T#{TENANT}#EVENTS", f"{STARTS}#{EVENT}")), 600, None),
         # An idempotency record expired by TTL (not exported).
         ("REMOVE", (f"T#{TENANT}#IDEM#{sha256_hex('b7c1f0de-3a52-4d0e-9f61-2c8e5a7b9d10')}", "META"), None,
@@ -762,8 +759,10 @@ def entity_of(pk, sk):
             return "registration"
         if sk == "META":
             return "event"
+    if len(parts) == 5 and parts[0] == "T" and parts[2] == "ENR" and sk.startswith("STEP#"):
+        return "message"
     if len(parts) == 4 and parts[0] == "T" and parts[2] == "CONTACT":
-        if sk.startswith("MSG#"):
+        if sk.startswith("MSG#"):  # sends recorded before they were one record
             return "message"
         if sk == "PROFILE":
             return "contact"

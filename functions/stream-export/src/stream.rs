@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn items_that_are_not_exported_are_skipped_before_anything_else_is_read() {
-        let mut raw = record("BOGUS", "T#a#ENR#e#c", "STEP#welcome#email");
+        let mut raw = record("BOGUS", "T#a#CONTACT#c", "COUNT#email#2026-11-20");
         raw["dynamodb"]["NewImage"] = json!({"PK": {"S": "x"}});
         assert_eq!(change_of(&raw), Ok(None));
     }

@@ -109,6 +109,9 @@ pub fn enrollment_by_id(t: &str, enrollment_id: &str) -> Key {
     Key::new(format!("T#{t}#ENRID#{enrollment_id}"), "META")
 }
 
+/// Where a send's outcome was copied before sends were one record (the
+/// step state): read only for such older data (the first-SMS check, the
+/// analytics export).
 pub fn message(t: &str, c: &str, at: Timestamp, id: &str) -> Key {
     Key::new(contact_pk(t, c), format!("MSG#{at}#{id}"))
 }

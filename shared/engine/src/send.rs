@@ -48,19 +48,47 @@ pub enum StepStatus {
     Failed,
 }
 
+/// A send's one record (`STEP#{step}#{channel}` in the enrollment's
+/// partition): its claim, then what became of it. Once sent it carries the
+/// provider's id under GSI1 (`PMID#{provider}#{id}`), where webhooks find
+/// it, and they record delivery and engagement on it. The analytics export
+/// calls it the `message` entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepState {
     pub status: StepStatus,
+    /// When the send was claimed: the provider is called right after, so
+    /// this is when it was sent.
     pub claimed_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// Who and what, also in the key; stored for webhooks and analytics,
+    /// which find the record by the provider's id. (Absent in records
+    /// written before 2026-12-02's third session.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
+    /// SHA-256 of the recipient address (never the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_segments: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The provider's view, moved forward only by webhooks
+    /// (`webhooks::messages::status_rank`): `sent` when sent, then
+    /// `delivered`, `bounced`, `complained`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_status: Option<String>,
     /// Delivery and engagement, filled by provider webhooks; read by
     /// `if: {delivered | opened | clicked: ..}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -565,9 +593,16 @@ async fn deliver(
         status: StepStatus::Claimed,
         claimed_at: now,
         message_id: Some(message_id.to_string()),
+        event_id: Some(t.event_id.to_string()),
+        contact_id: Some(t.contact_id.to_string()),
+        step: Some(t.step_id.to_string()),
+        channel: Some(t.channel),
         provider: None,
         provider_id: None,
+        to_hash: None,
+        sms_segments: None,
         error: None,
+        delivery_status: None,
         delivered_at: None,
         opened_at: None,
         clicked_at: None,
@@ -649,42 +684,26 @@ async fn deliver(
     };
     match result {
         Ok(sent) => {
+            let gsi1 = keys::message_by_provider_id(&sent.provider, &sent.provider_id);
             let done = StepState {
                 status: StepStatus::Sent,
                 provider: Some(sent.provider.clone()),
                 provider_id: Some(sent.provider_id.clone()),
+                to_hash: Some(sha256_hex(outgoing.recipient())),
+                sms_segments: outgoing.sms_segments().and_then(|n| u32::try_from(n).ok()),
+                delivery_status: Some("sent".into()),
                 ..claim
             };
-            let msg_item = Item::new(
-                keys::message(t.tenant, t.contact_id, now, message_id),
-                json!({
-                    "messageId": message_id, "eventId": t.event_id, "contactId": t.contact_id,
-                    "step": t.step_id, "channel": t.channel, "provider": sent.provider,
-                    "providerId": sent.provider_id, "status": "sent", "sentAt": now,
-                    "toHash": sha256_hex(outgoing.recipient()),
-                    "smsSegments": outgoing.sms_segments(),
-                }),
-            )
-            .with_gsi1(keys::message_by_provider_id(
-                &sent.provider,
-                &sent.provider_id,
-            ));
-            // Not a transaction: the claim already made this send happen
-            // once, and the two say the same thing; one that fails leaves
-            // the step claimed, which reads as "may have been sent", never
-            // as unsent. The timeline's `sent` entry is read off the step
-            // state (`timeline::read`), not written apart.
-            let mut writes = vec![
-                WriteOp::Put {
-                    item: Item::new(state_key, to_data(&done)),
-                    condition: StoreCondition::Exists,
-                },
-                WriteOp::Put {
-                    item: msg_item,
-                    condition: StoreCondition::NotExists,
-                },
-            ];
+            // The timeline's `sent` entry is read off this record
+            // (`timeline::read`), not written apart.
+            let mut writes = vec![WriteOp::Put {
+                item: Item::new(state_key, to_data(&done)).with_gsi1(gsi1),
+                condition: StoreCondition::Exists,
+            }];
             if t.first_sms {
+                // Not a transaction: the claim already made this send
+                // happen once; if this marker is lost, the contact's next
+                // SMS names the business and the opt-out words again.
                 writes.push(WriteOp::Put {
                     item: Item::new(keys::sms_introduced(t.tenant, t.contact_id), json!({})),
                     condition: StoreCondition::None,
@@ -832,8 +851,8 @@ async fn has_sent_sms(
         .iter()
         .any(|i| i.data.get("channel").and_then(Value::as_str) == Some("sms"));
     if sent {
-        // Had SMS before the marker existed: set it, so this query runs
-        // once per contact, not once per SMS.
+        // Had SMS when sends were recorded as `MSG#` items, before the
+        // marker existed: set it, so this query runs once per contact.
         engine
             .store
             .put(

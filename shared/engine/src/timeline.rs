@@ -200,11 +200,17 @@ pub async fn read(
 }
 
 /// The `sent` entry of a step state (`rest` is its key after `STEP#`:
-/// `<step>#<channel>`); none while it is claimed or when it failed (a
-/// failure writes its own entry, with the error).
+/// `<step>#<channel>`); none while it is claimed or when the provider
+/// refused it. A failure writes its own entry, with the error: after the
+/// `sent` one when the message went out and then bounced.
 fn sent_entry(item: &Item, rest: &str) -> Result<Option<TimelineEntry>, EngineError> {
     let state: StepState = from_data(item)?;
-    if state.status != StepStatus::Sent {
+    let went_out = match state.status {
+        StepStatus::Sent => true,
+        StepStatus::Failed => state.provider_id.is_some(),
+        StepStatus::Claimed => false,
+    };
+    if !went_out {
         return Ok(None);
     }
     let (step, channel) = rest

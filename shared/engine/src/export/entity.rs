@@ -3,7 +3,7 @@
 //! Everything else (tenants, API keys, lookups, consent, step claims,
 //! counts, funnels, suppressions, idempotency, dedup, audit) is skipped.
 
-use crate::keys::{REGISTRATION_PREFIX, TIMELINE_PREFIX};
+use crate::keys::{REGISTRATION_PREFIX, STEP_PREFIX, TIMELINE_PREFIX};
 use crate::ports::Key;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,6 +62,9 @@ pub fn entity_of(key: &Key) -> Option<Entity> {
     match parts.as_slice() {
         ["T", _, "EVENT", _] if sk.starts_with(REGISTRATION_PREFIX) => Some(Entity::Registration),
         ["T", _, "EVENT", _] if sk == "META" => Some(Entity::Event),
+        // A send's record; `MSG#` items are sends recorded before 2026-12-02's
+        // third session, when a send was a step state and a message apart.
+        ["T", _, "ENR", _, _] if sk.starts_with(STEP_PREFIX) => Some(Entity::Message),
         ["T", _, "CONTACT", _] if sk.starts_with("MSG#") => Some(Entity::Message),
         ["T", _, "CONTACT", _] if sk == "PROFILE" => Some(Entity::Contact),
         ["T", _, "ENR", _, _] if sk.starts_with(TIMELINE_PREFIX) => Some(Entity::Timeline),
@@ -83,6 +86,10 @@ mod tests {
             (keys::registration("t", "e", "c"), Entity::Registration),
             (keys::event("t", "e"), Entity::Event),
             (keys::contact("t", "c"), Entity::Contact),
+            (
+                keys::step_state("t", "e", "c", "welcome", Channel::Email),
+                Entity::Message,
+            ),
             (keys::message("t", "c", at, "msg_1"), Entity::Message),
             (
                 keys::timeline_entry("t", "e", "c", at, "tl_1"),
@@ -106,7 +113,6 @@ mod tests {
             keys::contact_enrollment("t", "c", "e"),
             keys::consent("t", "c", Channel::Email, at, "1"),
             keys::enrollment("t", "e", "c"),
-            keys::step_state("t", "e", "c", "welcome", Channel::Email),
             keys::enrollment_by_id("t", "enr"),
             keys::message_by_provider_id("ses", "x"),
             keys::funnel_version("t", "f", 1),

@@ -218,6 +218,10 @@ mod tests {
             (keys::registration("a", "e", "c"), Entity::Registration),
             (keys::event("a", "e"), Entity::Event),
             (keys::contact("a", "c"), Entity::Contact),
+            (
+                keys::step_state("a", "e", "c", "welcome", myx_core::Channel::Email),
+                Entity::Message,
+            ),
             (keys::message("a", "c", t, "m"), Entity::Message),
             (
                 keys::timeline_entry("a", "e", "c", t, "tl"),
@@ -268,8 +272,8 @@ mod tests {
 
     #[test]
     fn items_that_are_not_exported_are_skipped_whatever_their_shape() {
-        let claim = keys::step_state("a", "e", "c", "welcome", myx_core::Channel::Email);
-        let mut c = change(Op::Modify, claim, None, None);
+        let count = keys::daily_count("a", "c", myx_core::Channel::Email, "2026-11-20");
+        let mut c = change(Op::Modify, count, None, None);
         c.seq = "not a number".into();
         assert_eq!(record_of(&c), Ok(None));
     }

@@ -7,11 +7,11 @@ use super::messages::{self, Message};
 use super::{dedup, WebhookOutcome};
 use crate::compliance;
 use crate::engine::{Engine, EngineError};
-use crate::records::{TimelineEntry, TimelineKind};
-use crate::{reads, timeline};
+use crate::reads;
 use jiff::Timestamp;
 use myx_core::Channel;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailEventKind {
@@ -77,9 +77,7 @@ async fn apply(
     message: &Message,
     event: &EmailEvent,
 ) -> Result<WebhookOutcome, EngineError> {
-    let now = engine.clock.now();
-    let at = event.at.unwrap_or(now);
-    let state_key = message.step_state_key();
+    let at = event.at.unwrap_or_else(|| engine.clock.now());
     let outcome = |changed: bool| {
         if changed {
             WebhookOutcome::Processed
@@ -94,14 +92,10 @@ async fn apply(
             } else {
                 "clickedAt"
             };
-            let on_message =
-                messages::update(engine, &message.key, |d| messages::set_once(d, field, at))
+            let changed =
+                messages::update_send(engine, message, |d| messages::set_once(d, field, at))
                     .await?;
-            let on_state = messages::update(engine, &state_key, |d| {
-                messages::is_for(d, message) && messages::set_once(d, field, at)
-            })
-            .await?;
-            Ok(outcome(on_message || on_state))
+            Ok(outcome(changed))
         }
         EmailEventKind::Sent | EmailEventKind::DeliveryDelayed | EmailEventKind::Delivered => {
             let status = match event.kind {
@@ -109,23 +103,16 @@ async fn apply(
                 EmailEventKind::DeliveryDelayed => "delivery_delayed",
                 _ => "delivered",
             };
-            let changed = messages::update(engine, &message.key, |d| {
-                messages::advance_status(d, status, at)
+            let changed = messages::update_send(engine, message, |d| {
+                if !messages::advance_status(d, status, at) {
+                    return false;
+                }
+                if status == "delivered" {
+                    d.insert("deliveredAt".into(), Value::from(at.to_string()));
+                }
+                true
             })
             .await?;
-            if changed {
-                messages::update(engine, &state_key, |d| {
-                    if !messages::is_for(d, message) {
-                        return false;
-                    }
-                    d.insert("deliveryStatus".into(), Value::from(status));
-                    if status == "delivered" {
-                        d.insert("deliveredAt".into(), Value::from(at.to_string()));
-                    }
-                    true
-                })
-                .await?;
-            }
             Ok(outcome(changed))
         }
         EmailEventKind::Bounced { permanent } => {
@@ -134,86 +121,47 @@ async fn apply(
             } else {
                 ("delivery_delayed", format!("soft bounce ({provider})"))
             };
-            let changed = messages::update(engine, &message.key, |d| {
+            // A hard bounce fails the send, once, even when a later status
+            // (a complaint) was recorded first.
+            let failed = AtomicBool::new(false);
+            let changed = messages::update_send(engine, message, |d| {
                 let moved = messages::advance_status(d, status, at);
                 if moved {
                     d.insert("bounce".into(), Value::from(why.clone()));
                 }
-                moved
+                let fails = permanent && messages::mark_failed(d, &why);
+                failed.store(fails, Ordering::Relaxed);
+                moved || fails
             })
             .await?;
+            if changed && failed.load(Ordering::Relaxed) {
+                messages::record_failure(engine, message, why).await?;
+            }
             if permanent {
-                fail_step(engine, message, &why, "bounced").await?;
                 suppress(engine, message, "hard_bounce").await?;
             }
             Ok(outcome(changed || permanent))
         }
         EmailEventKind::Complained => {
-            messages::update(engine, &message.key, |d| {
+            messages::update_send(engine, message, |d| {
                 messages::advance_status(d, "complained", at)
-            })
-            .await?;
-            messages::update(engine, &state_key, |d| {
-                if !messages::is_for(d, message) {
-                    return false;
-                }
-                d.insert("deliveryStatus".into(), Value::from("complained"));
-                true
             })
             .await?;
             suppress(engine, message, "complaint").await?;
             Ok(WebhookOutcome::Processed)
         }
         EmailEventKind::Failed => {
-            let changed = messages::update(engine, &message.key, |d| {
-                messages::advance_status(d, "failed", at)
+            let why = format!("failed ({provider})");
+            let changed = messages::update_send(engine, message, |d| {
+                messages::advance_status(d, "failed", at) && messages::mark_failed(d, &why)
             })
             .await?;
             if changed {
-                fail_step(engine, message, &format!("failed ({provider})"), "failed").await?;
+                messages::record_failure(engine, message, why).await?;
             }
             Ok(outcome(changed))
         }
     }
-}
-
-/// Marks the step failed (it did not reach the inbox) and says why.
-async fn fail_step(
-    engine: &Engine,
-    message: &Message,
-    why: &str,
-    delivery_status: &str,
-) -> Result<(), EngineError> {
-    let changed = messages::update(engine, &message.step_state_key(), |d| {
-        if !messages::is_for(d, message) || d.get("deliveryStatus") == Some(&delivery_status.into())
-        {
-            return false;
-        }
-        d.insert("status".into(), Value::from("failed"));
-        d.insert("deliveryStatus".into(), Value::from(delivery_status));
-        d.insert("error".into(), Value::from(why));
-        true
-    })
-    .await?;
-    if changed {
-        let entry = TimelineEntry {
-            at: engine.clock.now(),
-            kind: TimelineKind::Failed,
-            step: Some(message.step.clone()),
-            channel: Some(message.channel),
-            send_at: None,
-            reason: Some(why.to_string()),
-        };
-        timeline::append(
-            engine,
-            &message.tenant,
-            &message.event_id,
-            &message.contact_id,
-            entry,
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// Suppresses the contact's email address (cancelling pending email sends).

@@ -1,17 +1,18 @@
 //! The message a provider event is about, found by the provider's id
-//! (GSI1 `PMID#{provider}#{id}`), and read-change-write updates of stored
-//! documents (the message, its step state).
+//! (GSI1 `PMID#{provider}#{id}`), and read-change-write updates of its
+//! send record (the step state, `send::StepState`).
 
 use crate::engine::{Engine, EngineError};
 use crate::keys;
 use crate::ports::{Condition, Item, Key, QueryOptions, StoreError};
+use crate::records::{TimelineEntry, TimelineKind};
+use crate::timeline;
 use myx_core::Channel;
 use serde_json::{Map, Value};
 
 /// A message we sent, as a webhook finds it.
 #[derive(Debug, Clone)]
 pub(crate) struct Message {
-    pub key: Key,
     pub tenant: String,
     pub message_id: String,
     pub event_id: String,
@@ -21,7 +22,10 @@ pub(crate) struct Message {
 }
 
 impl Message {
-    pub fn step_state_key(&self) -> Key {
+    /// The send's record. The GSI1 entry is that record itself, or, for a
+    /// message sent before sends were one record, a `MSG#` copy of it
+    /// whose step state is updated all the same.
+    pub fn state_key(&self) -> Key {
         keys::step_state(
             &self.tenant,
             &self.event_id,
@@ -59,7 +63,6 @@ fn parse(item: &Item) -> Option<Message> {
     };
     let channel = serde_json::from_value(item.data.get("channel")?.clone()).ok()?;
     Some(Message {
-        key: item.key.clone(),
         tenant: keys::tenant_of_pk(&item.key.pk)?.to_string(),
         message_id: text("messageId")?,
         event_id: text("eventId")?,
@@ -100,6 +103,22 @@ where
     ))
 }
 
+/// Applies `change` to the message's send record, if it still is this
+/// message's (see [`update`]).
+pub(crate) async fn update_send<F>(
+    engine: &Engine,
+    message: &Message,
+    change: F,
+) -> Result<bool, EngineError>
+where
+    F: Fn(&mut Map<String, Value>) -> bool,
+{
+    update(engine, &message.state_key(), |data| {
+        is_for(data, message) && change(data)
+    })
+    .await
+}
+
 /// How far along a message is: a status never moves back (providers'
 /// callbacks arrive out of order).
 pub(crate) fn status_rank(status: &str) -> u8 {
@@ -115,17 +134,21 @@ pub(crate) fn status_rank(status: &str) -> u8 {
     }
 }
 
-/// Sets the message's `status` if it is further along than the stored one.
+/// Sets the record's `deliveryStatus` if `status` is further along than
+/// the stored one.
 pub(crate) fn advance_status(
     data: &mut Map<String, Value>,
     status: &str,
     at: jiff::Timestamp,
 ) -> bool {
-    let current = data.get("status").and_then(Value::as_str).unwrap_or("");
+    let current = data
+        .get("deliveryStatus")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if status_rank(status) <= status_rank(current) {
         return false;
     }
-    data.insert("status".into(), Value::from(status));
+    data.insert("deliveryStatus".into(), Value::from(status));
     data.insert("statusAt".into(), Value::from(at.to_string()));
     true
 }
@@ -139,9 +162,44 @@ pub(crate) fn set_once(data: &mut Map<String, Value>, field: &str, at: jiff::Tim
     true
 }
 
+/// Marks the send failed (it did not reach the recipient) and says why;
+/// `false` when it already was.
+pub(crate) fn mark_failed(data: &mut Map<String, Value>, why: &str) -> bool {
+    if data.get("status").and_then(Value::as_str) == Some("failed") {
+        return false;
+    }
+    data.insert("status".into(), Value::from("failed"));
+    data.insert("error".into(), Value::from(why));
+    true
+}
+
+/// The `failed` timeline entry for a message that did not arrive.
+pub(crate) async fn record_failure(
+    engine: &Engine,
+    message: &Message,
+    why: String,
+) -> Result<(), EngineError> {
+    let entry = TimelineEntry {
+        at: engine.clock.now(),
+        kind: TimelineKind::Failed,
+        step: Some(message.step.clone()),
+        channel: Some(message.channel),
+        send_at: None,
+        reason: Some(why),
+    };
+    timeline::append(
+        engine,
+        &message.tenant,
+        &message.event_id,
+        &message.contact_id,
+        entry,
+    )
+    .await
+}
+
 /// Whether a step state document belongs to this message (a later claim of
 /// the same step would carry another message id).
-pub(crate) fn is_for(data: &Map<String, Value>, message: &Message) -> bool {
+fn is_for(data: &Map<String, Value>, message: &Message) -> bool {
     data.get("messageId").and_then(Value::as_str) == Some(message.message_id.as_str())
 }
 
@@ -153,12 +211,12 @@ mod tests {
     fn statuses_only_move_forward() {
         let at: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         let mut data = Map::new();
-        data.insert("status".into(), Value::from("sent"));
+        data.insert("deliveryStatus".into(), Value::from("sent"));
         assert!(!advance_status(&mut data, "queued", at));
         assert!(advance_status(&mut data, "delivered", at));
         assert!(!advance_status(&mut data, "sent", at));
         assert!(!advance_status(&mut data, "delivered", at));
         assert!(advance_status(&mut data, "complained", at));
-        assert_eq!(data["status"], "complained");
+        assert_eq!(data["deliveryStatus"], "complained");
     }
 }

@@ -4,8 +4,6 @@ use super::messages::{self, Message};
 use super::{dedup, WebhookOutcome};
 use crate::compliance::{self, HelpReply, KeywordOutcome};
 use crate::engine::{Engine, EngineError};
-use crate::records::{TimelineEntry, TimelineKind};
-use crate::timeline;
 use serde_json::Value;
 
 pub const PROVIDER: &str = "twilio";
@@ -84,9 +82,9 @@ pub struct SmsStatusUpdate {
     pub error_code: Option<String>,
 }
 
-/// A status callback: updates the message found by Twilio's id and its step
-/// state (`deliveryStatus`; undelivered and failed also mark the step failed
-/// and say why on the timeline). Unknown message ids are logged and
+/// A status callback: updates the send record found by Twilio's id
+/// (`deliveryStatus`; undelivered and failed also mark the send failed and
+/// say why on the timeline). Unknown message ids are logged and
 /// acknowledged; statuses arriving out of order never move a message back.
 /// Processed once per (MessageSid, MessageStatus).
 pub async fn twilio_status(
@@ -119,32 +117,20 @@ async fn apply_status(
     let now = engine.clock.now();
     let status = update.status.as_str();
     let error_code = update.error_code.as_deref().filter(|c| !c.is_empty());
-    let changed = messages::update(engine, &message.key, |data| {
+    let failure = update.status.is_failure().then(|| match error_code {
+        Some(code) => format!("{status} (twilio error {code})"),
+        None => status.to_string(),
+    });
+    let changed = messages::update_send(engine, message, |data| {
         if !messages::advance_status(data, status, now) {
             return false;
         }
         if let Some(code) = error_code {
             data.insert("errorCode".into(), Value::from(code));
         }
-        true
-    })
-    .await?;
-    if !changed {
-        return Ok(WebhookOutcome::Ignored);
-    }
-    let failure = update.status.is_failure().then(|| match error_code {
-        Some(code) => format!("{status} (twilio error {code})"),
-        None => status.to_string(),
-    });
-    messages::update(engine, &message.step_state_key(), |data| {
-        if !messages::is_for(data, message) {
-            return false;
-        }
-        data.insert("deliveryStatus".into(), Value::from(status));
         match (&failure, update.status) {
             (Some(why), _) => {
-                data.insert("status".into(), Value::from("failed"));
-                data.insert("error".into(), Value::from(why.clone()));
+                messages::mark_failed(data, why);
             }
             (None, SmsDeliveryStatus::Delivered) => {
                 data.insert("deliveredAt".into(), Value::from(now.to_string()));
@@ -154,23 +140,11 @@ async fn apply_status(
         true
     })
     .await?;
+    if !changed {
+        return Ok(WebhookOutcome::Ignored);
+    }
     if let Some(why) = failure {
-        let entry = TimelineEntry {
-            at: now,
-            kind: TimelineKind::Failed,
-            step: Some(message.step.clone()),
-            channel: Some(message.channel),
-            send_at: None,
-            reason: Some(why),
-        };
-        timeline::append(
-            engine,
-            &message.tenant,
-            &message.event_id,
-            &message.contact_id,
-            entry,
-        )
-        .await?;
+        messages::record_failure(engine, message, why).await?;
     }
     tracing::info!(
         tenant = %message.tenant,

@@ -144,6 +144,24 @@ async fn a_hard_bounce_suppresses_and_cancels_pending_emails() {
         .unwrap();
     assert_eq!(state.data["status"], "failed");
     assert_eq!(state.data["deliveryStatus"], "bounced");
+    // The timeline says it was planned, went out, then bounced, once.
+    let timeline = myx_engine::timeline::read(&s.stack.engine, "dev", &ev, &contact)
+        .await
+        .unwrap();
+    let day_before: Vec<(String, Option<String>)> = timeline
+        .iter()
+        .filter(|e| e.step.as_deref() == Some("day-before") && e.channel == Some(Channel::Email))
+        .map(|e| (format!("{:?}", e.kind), e.reason.clone()))
+        .collect();
+    assert_eq!(
+        day_before,
+        [
+            ("Planned".to_string(), None),
+            ("Sent".to_string(), Some("via ses".to_string())),
+            ("Failed".to_string(), Some("hard bounce (ses)".to_string())),
+        ],
+        "{timeline:?}"
+    );
 
     let before = ses.sent().len();
     s.advance_to("2026-12-11T00:00:00Z").await;
