@@ -120,3 +120,69 @@ fn run_isolated(conn: &Connection, jobs: &mut [Box<dyn Job>]) -> Result<(), Loca
     conn.prepare_cached("COMMIT")?.execute([])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Reply = oneshot::Receiver<Result<usize, LocalError>>;
+
+    fn job<F>(work: F) -> (Box<dyn Job>, Reply)
+    where
+        F: Fn(&Connection) -> Result<usize, LocalError> + Send + 'static,
+    {
+        let (reply, result) = oneshot::channel();
+        (Box::new(TypedJob::new(work, reply)), result)
+    }
+
+    fn insert(conn: &Connection, name: &str) -> Result<usize, LocalError> {
+        Ok(conn.execute("INSERT INTO t (name) VALUES (?1)", [name])?)
+    }
+
+    fn names(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT name FROM t ORDER BY name").unwrap();
+        let rows = stmt.query_map([], |row| row.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (name TEXT NOT NULL)")
+            .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_batch_that_all_succeeds_commits_every_write() {
+        let conn = table();
+        let (a, ra) = job(|c| insert(c, "a"));
+        let (b, rb) = job(|c| insert(c, "b"));
+        run_batch(&conn, vec![a, b]);
+        assert!(matches!(ra.blocking_recv(), Ok(Ok(1))));
+        assert!(matches!(rb.blocking_recv(), Ok(Ok(1))));
+        assert_eq!(names(&conn), ["a", "b"]);
+        assert!(conn.is_autocommit(), "no transaction left open");
+    }
+
+    #[test]
+    fn a_write_failing_halfway_is_undone_alone_and_the_others_still_commit() {
+        let conn = table();
+        let (a, ra) = job(|c| insert(c, "a"));
+        // Writes a row, then fails: its row must not survive.
+        let (half, rhalf) = job(|c| {
+            insert(c, "half")?;
+            Err(LocalError::Invalid("refused after writing".into()))
+        });
+        let (b, rb) = job(|c| insert(c, "b"));
+        run_batch(&conn, vec![a, half, b]);
+        assert!(matches!(ra.blocking_recv(), Ok(Ok(1))));
+        assert!(matches!(rb.blocking_recv(), Ok(Ok(1))));
+        assert!(matches!(
+            rhalf.blocking_recv(),
+            Ok(Err(LocalError::Invalid(_)))
+        ));
+        // Run twice (together, then each in a savepoint), written once.
+        assert_eq!(names(&conn), ["a", "b"]);
+        assert!(conn.is_autocommit(), "no transaction left open");
+    }
+}

@@ -15,8 +15,9 @@
 //! All adapters share one connection behind a mutex; every call runs on
 //! tokio's blocking pool, so they must be used inside a tokio runtime.
 //! Concurrent writes (store, queue and timers alike) are group-committed:
-//! each is atomic on its own (a savepoint) and they share one SQLite
-//! commit, which is what a commit-bound workload needs.
+//! each is atomic on its own and they share one SQLite commit, which is
+//! what a commit-bound workload needs (`group_commit`: one plain
+//! transaction, redone with a savepoint per write when one fails).
 
 mod connection;
 mod db;

@@ -143,7 +143,7 @@ impl Timers for LocalTimers {
         self.cancel_all(vec![name.to_string()]).await
     }
 
-    /// One write for all of them (one savepoint in a group commit).
+    /// One write for all of them (one job in a group commit).
     async fn schedule_all(&self, timers: Vec<TimerSpec>) -> Result<(), PortError> {
         self.upsert(timers)
             .await
