@@ -109,7 +109,12 @@ pub fn render_email(
     let html = environment::render_part(Part::Html, &template.html, vars)?;
     let text = match &template.text {
         Some(text) => environment::render_part(Part::Text, text, vars)?,
-        None => html_to_text(&html)?,
+        None => match plain_text::text_template(&template.html) {
+            Some(source) => {
+                plain_text::finish_text(&environment::render_part(Part::Text, &source, vars)?)
+            }
+            None => html_to_text(&html)?,
+        },
     };
     Ok(RenderedEmail {
         subject: one_line(&subject),

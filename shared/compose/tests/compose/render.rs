@@ -259,3 +259,60 @@ fn one_source_in_several_parts_keeps_each_parts_escaping() {
         );
     }
 }
+
+/// The text part as html2text makes it from this message's rendered HTML.
+fn text_of_rendered_html(t: &myx_core::funnel::EmailTemplate) -> String {
+    let html = render_email(t, &full_context().variables()).unwrap().html;
+    html_to_text(&html).unwrap()
+}
+
+#[test]
+fn text_derived_from_the_template_equals_text_derived_from_each_message() {
+    // Templates of text and `{{ }}` only are converted once, then rendered:
+    // the same text as converting each message's HTML (where no line wraps).
+    let t = email_template(
+        "s",
+        "<p>Hi {{ first_name }},</p>\
+         <p>You're registered for <strong>{{ event_title }}</strong> on {{ event_date }}.</p>\
+         <p><a href=\"{{ join_url }}\">Your join link</a> · \
+         <a href=\"{{ google_calendar_url }}\">Google</a></p>\
+         <ul><li>Fish &amp; chips</li><li>{{ custom.company }}</li></ul>",
+        None,
+    );
+    let text = render_email(&t, &full_context().variables()).unwrap().text;
+    assert_eq!(text, text_of_rendered_html(&t));
+    assert!(
+        text.contains("[1]: https://zoom.example/j/123?pwd=abc&uname=Ada"),
+        "{text}"
+    );
+    assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "{text:?}");
+}
+
+#[test]
+fn derived_text_carries_values_verbatim_not_html_escaped() {
+    let vars = hostile_context().variables();
+    let t = email_template("s", "<p>Hi {{ first_name }} &amp; co</p>", None);
+    let text = render_email(&t, &vars).unwrap().text;
+    assert_eq!(text, "Hi <script>alert('x')</script> & co\n");
+}
+
+#[test]
+fn templates_with_blocks_or_escaped_braces_are_converted_per_message() {
+    // A block around a link: converting the template would leave the
+    // link's footnote outside the block.
+    let mut ctx = full_context();
+    ctx.join_url = None;
+    let vars = ctx.variables();
+    let t = email_template(
+        "s",
+        "<p>Hello.</p>{% if join_url %}<p><a href=\"{{ join_url }}\">Join</a></p>{% endif %}",
+        None,
+    );
+    let email = render_email(&t, &vars).unwrap();
+    assert_eq!(email.text, html_to_text(&email.html).unwrap());
+    assert!(!email.text.contains("[1]"), "{}", email.text);
+    // Braces written as entities are text, not an expression.
+    let t = email_template("s", "<p>Write &#123;&#123; name &#125;&#125;.</p>", None);
+    let text = render_email(&t, &full_context().variables()).unwrap().text;
+    assert_eq!(text, "Write {{ name }}.\n");
+}
