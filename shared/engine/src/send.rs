@@ -316,9 +316,12 @@ async fn contact_step(
     // transaction; DynamoDB: concurrent GetItems): the event, the
     // registration, this step's claim, the contact, and whether the contact
     // has had an SMS yet. (The tenant comes from `tenants`' cache.)
+    // Eventually consistent: the claim and the daily count are written
+    // with conditions that check again, and a cancellation, a move or a
+    // suppression of the last second was a race with this send anyway.
     let [event_item, reg_item, state_item, contact_item, intro_item]: [Option<Item>; 5] = engine
         .store
-        .get_many(&[
+        .get_many_eventually(&[
             keys::event(tenant, event_id),
             keys::registration(tenant, event_id, contact_id),
             target.state_key(),
@@ -513,7 +516,7 @@ async fn read_checks(
         .chain(cap.as_ref().map(|(_, key)| key))
         .cloned()
         .collect();
-    let mut items = engine.store.get_many(&keys).await?.into_iter();
+    let mut items = engine.store.get_many_eventually(&keys).await?.into_iter();
     let suppressed = match suppression {
         Some(_) => items.next().flatten().is_some(),
         None => false,
@@ -977,9 +980,11 @@ async fn condition_holds(
                 .iter()
                 .map(|channel| keys::step_state(tenant, event_id, &contact.id, step, *channel))
                 .collect();
+            // Engagement recorded in the last second may be missed: the
+            // provider's event raced this send anyway.
             engine
                 .store
-                .get_many(&keys)
+                .get_many_eventually(&keys)
                 .await?
                 .into_iter()
                 .any(|item| engaged(item.and_then(|i| from_data::<StepState>(&i).ok())))

@@ -46,22 +46,32 @@ impl DynamoStore {
     pub fn table(&self) -> &str {
         &self.table
     }
-}
 
-#[async_trait::async_trait]
-impl TableStore for DynamoStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+    async fn get_item(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
         validate_key(key, "get")?;
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_attributes(key)))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| store_error("get", &e, None))?;
         output.item.map(from_attributes).transpose()
+    }
+}
+
+#[async_trait::async_trait]
+impl TableStore for DynamoStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.get_item(key, true).await
+    }
+
+    /// Concurrent eventually consistent GetItems (BatchGetItem would bill
+    /// the same and need retries of unprocessed keys).
+    async fn get_many_eventually(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        futures_util::future::try_join_all(keys.iter().map(|key| self.get_item(key, false))).await
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {

@@ -164,6 +164,14 @@ pub trait TableStore: Send + Sync {
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
         futures_util::future::try_join_all(keys.iter().map(|key| self.get(key))).await
     }
+    /// As [`get_many`](Self::get_many), but a read may miss writes of
+    /// about the last second (DynamoDB: eventually consistent reads, at
+    /// half the price of strongly consistent ones). For reads whose result
+    /// a conditional write checks again, or whose staleness only widens a
+    /// race that exists anyway. The default reads strongly.
+    async fn get_many_eventually(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.get_many(keys).await
+    }
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
     /// Items of one partition, in sort-key order.

@@ -41,7 +41,8 @@ const MS_PER_AWS_REQUEST: f64 = 10.0;
 
 /// DynamoDB's billing units for one request, from the sizes on the wire.
 /// The JSON encoding is larger than DynamoDB's item size, so these are upper
-/// bounds. Reads: 1 unit per 4 KB (strongly consistent; GSI queries half);
+/// bounds. Reads: 1 unit per 4 KB strongly consistent, half that eventually
+/// consistent (as GSI queries always are);
 /// writes: 1 per KB; in a transaction, twice that (a ConditionCheck counted
 /// as a 1 KB write). An item with GSI1 keys is written to the index too
 /// (projection ALL): one more write per KB.
@@ -57,12 +58,12 @@ fn dynamodb_units(call: &Call) -> (f64, f64) {
     };
     let body = call.body.clone().unwrap_or_default();
     match call.operation.as_str() {
-        "GetItem" => (units(call.response_bytes as f64, 4096.0), 0.0),
-        "Query" => {
-            let factor = if body.get("IndexName").is_some() {
-                0.5
-            } else {
+        "GetItem" | "Query" => {
+            // Eventually consistent reads (GSI queries always are) cost half.
+            let factor = if body["ConsistentRead"] == true {
                 1.0
+            } else {
+                0.5
             };
             (factor * units(call.response_bytes as f64, 4096.0), 0.0)
         }
