@@ -181,6 +181,7 @@ async fn run(
     let enroll_secs = t_enroll.elapsed().as_secs_f64();
 
     // Deliver: the whole pre-event sequence up to the event start.
+    let cpu_before = CpuTimes::read();
     let t = Instant::now();
     let processed = stack.driver.advance_to(event_start).await.expect("advance");
     let secs = t.elapsed().as_secs_f64();
@@ -188,13 +189,23 @@ async fn run(
     // last one is on disk.
     stack.outbox.flush_files().await;
     let files_secs = t.elapsed().as_secs_f64();
+    let steal = CpuTimes::read()
+        .zip(cpu_before)
+        .and_then(|(after, before)| after.steal_share_since(&before))
+        .map(|share| {
+            format!(
+                "; the hypervisor took {:.0} % of the CPU meanwhile",
+                share * 100.0
+            )
+        })
+        .unwrap_or_default();
     let outbox = stack.outbox.entries().await.expect("outbox");
     let emails = outbox.iter().filter(|e| e.channel == "email").count();
     let sms = outbox.len() - emails;
     println!(
         "{funnel_id}: {contacts} contacts enrolled in {enroll_secs:.2}s ({:.0}/s, not part of the figure); \
          delivered {} sends ({emails} email, {sms} sms; {processed} queue messages) in {secs:.2}s: {:.0} sends/s; \
-         every .eml file written after {files_secs:.2}s ({:.0} sends/s)",
+         every .eml file written after {files_secs:.2}s ({:.0} sends/s){steal}",
         contacts as f64 / enroll_secs,
         outbox.len(),
         outbox.len() as f64 / secs,
@@ -208,4 +219,39 @@ async fn run(
         assert_eq!(outbox.len(), contacts * 3, "every contact gets 3 sends");
     }
     dir
+}
+
+/// The machine's CPU time so far (`/proc/stat`'s first line, in ticks):
+/// on a VM, the share the hypervisor gave to others ("steal") explains
+/// much of the spread between runs of the same binary.
+struct CpuTimes {
+    total: u64,
+    steal: u64,
+}
+
+impl CpuTimes {
+    /// `None` where there is no `/proc/stat` (not Linux).
+    fn read() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        // user nice system idle iowait irq softirq steal [guest guest_nice]:
+        // guest time is already counted in user.
+        let counted = fields.get(..8)?;
+        Some(CpuTimes {
+            total: counted.iter().sum(),
+            steal: counted[7],
+        })
+    }
+
+    fn steal_share_since(&self, before: &CpuTimes) -> Option<f64> {
+        let total = self.total.checked_sub(before.total)?;
+        let steal = self.steal.checked_sub(before.steal)?;
+        (total > 0).then(|| steal as f64 / total as f64)
+    }
 }
