@@ -318,19 +318,27 @@ async fn contact_step(
     // has had an SMS yet. (The tenant comes from `tenants`' cache.)
     // Eventually consistent: the claim and the daily count are written
     // with conditions that check again, and a cancellation, a move or a
-    // suppression of the last second was a race with this send anyway.
-    let [event_item, reg_item, state_item, contact_item, intro_item]: [Option<Item>; 5] = engine
-        .store
-        .get_many_eventually(&[
-            keys::event(tenant, event_id),
-            keys::registration(tenant, event_id, contact_id),
-            target.state_key(),
-            keys::contact(tenant, contact_id),
-            keys::sms_introduced(tenant, contact_id),
-        ])
-        .await?
-        .try_into()
-        .map_err(|_| EngineError::Internal("get_many answered another number of items".into()))?;
+    // suppression of the last second was a race with this send anyway. An
+    // event, registration or contact that seems missing may just be new
+    // (an enrollment queues its welcome two seconds after writing them):
+    // those are read again, strongly, before the send gives up on them.
+    let wanted = [
+        keys::event(tenant, event_id),
+        keys::registration(tenant, event_id, contact_id),
+        target.state_key(),
+        keys::contact(tenant, contact_id),
+        keys::sms_introduced(tenant, contact_id),
+    ];
+    let five = |items: Vec<Option<Item>>| -> Result<[Option<Item>; 5], EngineError> {
+        items
+            .try_into()
+            .map_err(|_| EngineError::Internal("get_many answered another number of items".into()))
+    };
+    let mut items = five(engine.store.get_many_eventually(&wanted).await?)?;
+    if let [None, _, _, _, _] | [_, None, _, _, _] | [_, _, _, None, _] = &items {
+        items = five(engine.store.get_many(&wanted).await?)?;
+    }
+    let [event_item, reg_item, state_item, contact_item, intro_item] = items;
     let Some(event_item) = event_item else {
         return Ok(Outcome::Done);
     };

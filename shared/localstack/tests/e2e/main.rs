@@ -21,4 +21,5 @@ mod e2e_zoom_webhooks;
 mod fan_out_pages;
 mod funnel_dir;
 mod openapi_sync;
+mod stale_reads;
 mod webhooks_garbage;

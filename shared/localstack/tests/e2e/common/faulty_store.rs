@@ -1,7 +1,7 @@
-//! A store that fails chosen writes, for tests of what a failure leaves
-//! behind. Everything else goes to the wrapped store unchanged (`get_many`
-//! and `write_each` by the trait's defaults, so their writes meet the
-//! fault too).
+//! A store that fails chosen writes, or answers eventually consistent reads
+//! stale, for tests of what that leaves behind. Everything else goes to the
+//! wrapped store unchanged (`get_many` and `write_each` by the trait's
+//! defaults, so their writes meet the fault too).
 
 use async_trait::async_trait;
 use myx_engine::{Condition, Item, Key, Page, QueryOptions, StoreError, TableStore, WriteOp};
@@ -17,6 +17,11 @@ pub trait Fault: Send + Sync + 'static {
     /// [`TransactFailure::CommitThenFail`].
     fn transact(&self, _ops: &[WriteOp]) -> Option<TransactFailure> {
         None
+    }
+    /// `true`: eventually consistent reads see none of the items (as a
+    /// replica that has not caught up with them would).
+    fn stale_reads(&self) -> bool {
+        false
     }
 }
 
@@ -36,6 +41,12 @@ pub struct FaultyStore<F> {
 impl<F: Fault> TableStore for FaultyStore<F> {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         self.inner.get(key).await
+    }
+    async fn get_many_eventually(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        if self.fault.stale_reads() {
+            return Ok(vec![None; keys.len()]);
+        }
+        self.get_many(keys).await
     }
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         match self.fault.put(&item) {
