@@ -7,9 +7,8 @@
 use crate::common::*;
 use myx_core::Channel;
 use myx_engine::send::{process, Outcome};
-use myx_engine::{keys, Item, StoreError, WorkMessage};
+use myx_engine::{keys, Item, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 /// The first write of a daily count fails its condition, as if another
 /// send had counted first.
@@ -34,21 +33,13 @@ async fn a_daily_count_that_moved_releases_the_claim_and_the_retry_sends_once() 
     let enrolled = s.enroll(&event, "ada@example.com", None).await;
     let contact = enrolled["contactId"].as_str().unwrap().to_string();
     // The welcome is queued 2 s out; run it by hand first.
-    let welcome = WorkMessage::ContactStep {
-        tenant: "dev".into(),
-        event: event.clone(),
-        contact: contact.clone(),
-        step: "welcome".into(),
-        channel: Channel::Email,
-        schedule_version: 1,
-    };
-    let mut racing = s.stack.engine.clone();
-    racing.store = Arc::new(FaultyStore {
-        inner: s.stack.engine.store.clone(),
-        fault: FirstCountRaces {
+    let welcome = welcome_email(&event, &contact);
+    let racing = engine_with_fault(
+        &s,
+        FirstCountRaces {
             refused: AtomicUsize::new(0),
         },
-    });
+    );
     let outcome = process(&racing, &welcome, false).await.unwrap();
     assert_eq!(
         outcome,

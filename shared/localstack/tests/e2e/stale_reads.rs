@@ -3,10 +3,7 @@
 //! seems missing is read again, strongly, and the welcome goes out once.
 
 use crate::common::*;
-use myx_core::Channel;
 use myx_engine::send::{process, Outcome};
-use myx_engine::WorkMessage;
-use std::sync::Arc;
 
 struct NothingReplicatedYet;
 
@@ -23,19 +20,9 @@ async fn a_send_whose_eventual_read_is_stale_reads_again_and_sends_once() {
         .webinar_event("2026-12-10T17:00:00Z", "2026-12-10T18:00:00Z")
         .await;
     let enrolled = s.enroll(&event, "ada@example.com", None).await;
-    let welcome = WorkMessage::ContactStep {
-        tenant: "dev".into(),
-        event: event.clone(),
-        contact: enrolled["contactId"].as_str().unwrap().to_string(),
-        step: "welcome".into(),
-        channel: Channel::Email,
-        schedule_version: 1,
-    };
-    let mut stale = s.stack.engine.clone();
-    stale.store = Arc::new(FaultyStore {
-        inner: s.stack.engine.store.clone(),
-        fault: NothingReplicatedYet,
-    });
+    let contact = enrolled["contactId"].as_str().unwrap();
+    let welcome = welcome_email(&event, contact);
+    let stale = engine_with_fault(&s, NothingReplicatedYet);
     assert_eq!(
         process(&stale, &welcome, false).await.unwrap(),
         Outcome::Done

@@ -165,3 +165,26 @@ pub fn sends_to(outbox: &[Value], to: &str) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// The welcome email of a newly enrolled contact, as the queue carries it
+/// (queued 2 s after the enrollment; a test may run it by hand first).
+pub fn welcome_email(event: &str, contact: &str) -> myx_engine::WorkMessage {
+    myx_engine::WorkMessage::ContactStep {
+        tenant: "dev".into(),
+        event: event.into(),
+        contact: contact.into(),
+        step: "welcome".into(),
+        channel: myx_core::Channel::Email,
+        schedule_version: 1,
+    }
+}
+
+/// The stack's engine, its store wrapped to inject `fault`.
+pub fn engine_with_fault<F: Fault>(s: &TestServer, fault: F) -> myx_engine::Engine {
+    let mut engine = s.stack.engine.clone();
+    engine.store = Arc::new(FaultyStore {
+        inner: s.stack.engine.store.clone(),
+        fault,
+    });
+    engine
+}
