@@ -1,7 +1,7 @@
 //! Writes: the operations of one request, each condition checked against
 //! the row as it stands at that point of the request.
 
-use super::codec::{encode, version_from_sql};
+use super::codec::{encode, version_from_sql, version_to_sql};
 use super::condition::{holds, Current};
 use crate::LocalError;
 use myx_engine::{Condition, Item, Key, StoreError, WriteOp};
@@ -12,6 +12,18 @@ const UPSERT: &str = "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, expires_at, ver
     ON CONFLICT (pk, sk) DO UPDATE SET
         gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk,
         expires_at = excluded.expires_at, version = excluded.version, data = excluded.data";
+/// The common conditional puts as one statement each, the condition in the
+/// statement (no read of the row first): a put of a new key, and a put
+/// over the stored item, or over that version of it.
+const INSERT_NEW: &str = "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, expires_at, version, data)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (pk, sk) DO NOTHING";
+const REPLACE_EXISTING: &str = "UPDATE items SET
+        gsi1pk = ?3, gsi1sk = ?4, expires_at = ?5, version = ?6, data = ?7
+    WHERE pk = ?1 AND sk = ?2";
+const REPLACE_VERSION: &str = "UPDATE items SET
+        gsi1pk = ?3, gsi1sk = ?4, expires_at = ?5, version = ?6, data = ?7
+    WHERE pk = ?1 AND sk = ?2 AND version = ?8";
 const DELETE: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
 const CURRENT: &str = "SELECT expires_at, version FROM items WHERE pk = ?1 AND sk = ?2";
 
@@ -21,6 +33,17 @@ const CURRENT: &str = "SELECT expires_at, version FROM items WHERE pk = ?1 AND s
 /// which discards every change when it returns `Err`.
 pub(crate) fn apply(conn: &Connection, ops: &[WriteOp]) -> Result<(), StoreError> {
     for (index, op) in ops.iter().enumerate() {
+        if let WriteOp::Put { item, condition } = op {
+            if let Some(written) = put_in_one_statement(conn, item, condition)? {
+                if !written {
+                    return Err(StoreError::TransactionCancelled {
+                        index,
+                        key: item.key.clone(),
+                    });
+                }
+                continue;
+            }
+        }
         let condition = condition_of(op);
         if condition != &Condition::None {
             let key = key_of(op);
@@ -75,6 +98,45 @@ fn write(conn: &Connection, op: &WriteOp) -> Result<(), LocalError> {
         }
         WriteOp::Check { .. } => Ok(()),
     }
+}
+
+/// A put whose condition one statement can check: `Some(false)` when the
+/// condition failed (nothing was written), `None` for the other conditions.
+fn put_in_one_statement(
+    conn: &Connection,
+    item: &Item,
+    condition: &Condition,
+) -> Result<Option<bool>, LocalError> {
+    let (sql, version) = match condition {
+        Condition::NotExists => (INSERT_NEW, None),
+        Condition::Exists => (REPLACE_EXISTING, None),
+        Condition::VersionIs(version) => (REPLACE_VERSION, Some(version_to_sql(*version))),
+        _ => return Ok(None),
+    };
+    let encoded = encode(item)?;
+    let (gsi1pk, gsi1sk) = match &item.gsi1 {
+        Some(gsi1) => (Some(gsi1.pk.as_str()), Some(gsi1.sk.as_str())),
+        None => (None, None),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let base = params![
+        item.key.pk,
+        item.key.sk,
+        gsi1pk,
+        gsi1sk,
+        encoded.expires_at,
+        encoded.version,
+        encoded.data,
+    ];
+    let changed = match version {
+        None => stmt.execute(base)?,
+        Some(version) => {
+            let mut with_version = base.to_vec();
+            with_version.push(&version);
+            stmt.execute(with_version.as_slice())?
+        }
+    };
+    Ok(Some(changed == 1))
 }
 
 fn upsert(conn: &Connection, item: &Item) -> Result<(), LocalError> {
