@@ -76,7 +76,7 @@ fn parse(item: &Item) -> Option<Message> {
 /// back on the version read (a few tries when it changes concurrently).
 /// `change` returns `false` when nothing needs writing. `Ok(false)`: not
 /// written (no such item, or nothing to change).
-pub(crate) async fn update<F>(engine: &Engine, key: &Key, change: F) -> Result<bool, EngineError>
+async fn update<F>(engine: &Engine, key: &Key, change: F) -> Result<bool, EngineError>
 where
     F: Fn(&mut Map<String, Value>) -> bool,
 {

@@ -113,13 +113,29 @@ fn put_in_one_statement(
         Condition::VersionIs(version) => (REPLACE_VERSION, Some(version_to_sql(*version))),
         _ => return Ok(None),
     };
+    let changed = execute_with_item(conn, sql, item, version)?;
+    Ok(Some(changed == 1))
+}
+
+fn upsert(conn: &Connection, item: &Item) -> Result<(), LocalError> {
+    execute_with_item(conn, UPSERT, item, None)?;
+    Ok(())
+}
+
+/// Runs `sql` with the item's columns as `?1`..`?7` (and `version` as
+/// `?8`, for statements that compare it); returns the rows changed.
+fn execute_with_item(
+    conn: &Connection,
+    sql: &str,
+    item: &Item,
+    version: Option<i64>,
+) -> Result<usize, LocalError> {
     let encoded = encode(item)?;
     let (gsi1pk, gsi1sk) = match &item.gsi1 {
         Some(gsi1) => (Some(gsi1.pk.as_str()), Some(gsi1.sk.as_str())),
         None => (None, None),
     };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let base = params![
+    let columns = params![
         item.key.pk,
         item.key.sk,
         gsi1pk,
@@ -128,31 +144,14 @@ fn put_in_one_statement(
         encoded.version,
         encoded.data,
     ];
-    let changed = match version {
-        None => stmt.execute(base)?,
+    let mut stmt = conn.prepare_cached(sql)?;
+    let changed = match &version {
+        None => stmt.execute(columns)?,
         Some(version) => {
-            let mut with_version = base.to_vec();
-            with_version.push(&version);
+            let mut with_version = columns.to_vec();
+            with_version.push(version);
             stmt.execute(with_version.as_slice())?
         }
     };
-    Ok(Some(changed == 1))
-}
-
-fn upsert(conn: &Connection, item: &Item) -> Result<(), LocalError> {
-    let encoded = encode(item)?;
-    let (gsi1pk, gsi1sk) = match &item.gsi1 {
-        Some(gsi1) => (Some(gsi1.pk.as_str()), Some(gsi1.sk.as_str())),
-        None => (None, None),
-    };
-    conn.prepare_cached(UPSERT)?.execute(params![
-        item.key.pk,
-        item.key.sk,
-        gsi1pk,
-        gsi1sk,
-        encoded.expires_at,
-        encoded.version,
-        encoded.data,
-    ])?;
-    Ok(())
+    Ok(changed)
 }
