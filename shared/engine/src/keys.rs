@@ -85,7 +85,8 @@ pub fn enrollment(t: &str, e: &str, c: &str) -> Key {
     Key::new(enrollment_pk(t, e, c), "META")
 }
 
-/// Claimed before a provider is called, so a step is sent at most once.
+/// A send's record, written once the provider answered (its claim is in
+/// the send ledger, `send_ledger`).
 pub fn step_state(t: &str, e: &str, c: &str, step: &str, channel: Channel) -> Key {
     Key::new(
         enrollment_pk(t, e, c),
@@ -195,8 +196,9 @@ pub fn audit(t: &str, at: Timestamp, id: &str) -> Key {
     Key::new(format!("T#{t}#AUDIT#{day}"), format!("{at}#{id}"))
 }
 
-/// Sends per contact, channel and UTC day, for the daily cap.
-pub fn daily_count(t: &str, c: &str, channel: Channel, day: &str) -> Key {
+/// The send ledger of a contact, channel and local day: the claims and
+/// the daily cap's count (`send_ledger`).
+pub fn send_ledger(t: &str, c: &str, channel: Channel, day: &str) -> Key {
     Key::new(contact_pk(t, c), format!("COUNT#{channel}#{day}"))
 }
 

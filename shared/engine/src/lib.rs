@@ -20,6 +20,7 @@ pub mod registrants;
 pub mod request;
 pub mod scheduling;
 pub mod send;
+pub mod send_ledger;
 pub mod tenants;
 pub mod timeline;
 pub mod webhooks;

@@ -2,15 +2,17 @@
 //! arrives. Whatever the plan said, every rule is checked again at send time:
 //! event still on, schedule current, consent, suppression, quiet hours in the
 //! contact's zone, nothing pre-event at or after the start, the condition,
-//! the daily cap. Then the send is claimed with a conditional write, so a
-//! repeated delivery sends nothing twice.
+//! the daily cap. Then the send is claimed in the contact's day ledger
+//! (`send_ledger`: one versioned write that also counts it toward the cap),
+//! so a repeated delivery sends nothing twice.
 //!
 //! Effects happen at most once: the claim is written before the provider is
-//! called. If the process dies between the provider call and recording the
-//! result, the claim stays `claimed`, a redelivery sees it and stops, and the
-//! timeline shows the attempt. For marketing messages a rare lost message is
-//! better than a duplicate. A transient provider error releases the claim so
-//! the queue's retry (1 min, 5 min, 30 min) can try again.
+//! called, the send's record after. If the process dies between the provider
+//! call and the record, a redelivery finds the claim, writes the record as
+//! `claimed` (the attempt may have sent) and stops. For marketing messages a
+//! rare lost message is better than a duplicate. A transient provider error
+//! releases the claim so the queue's retry (1 min, 5 min, 30 min) can try
+//! again.
 
 use crate::engine::{Engine, EngineError};
 use crate::events::get_event;
@@ -21,6 +23,7 @@ use crate::ports::{
 };
 use crate::records::*;
 use crate::scheduling::{self, covered_by_event_timer};
+use crate::send_ledger::{self, Claimed, Ledger, Ledgers};
 use crate::{funnels, reads, timeline};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -49,7 +52,8 @@ pub enum StepStatus {
 }
 
 /// A send's one record (`STEP#{step}#{channel}` in the enrollment's
-/// partition): its claim, then what became of it. Once sent it carries the
+/// partition), written once the provider answered (or as `claimed` by a
+/// redelivery that found the claim without it). Once sent it carries the
 /// provider's id under GSI1 (`PMID#{provider}#{id}`), where webhooks find
 /// it, and they record delivery and engagement on it. The analytics export
 /// calls it the `message` entity.
@@ -57,8 +61,8 @@ pub enum StepStatus {
 #[serde(rename_all = "camelCase")]
 pub struct StepState {
     pub status: StepStatus,
-    /// When the send was claimed: the provider is called right after, so
-    /// this is when it was sent.
+    /// When the send was claimed in the day ledger: the provider is called
+    /// right after, so this is when it was sent.
     pub claimed_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
@@ -379,7 +383,7 @@ async fn contact_step(
         return Ok(Outcome::Done);
     }
     if state_item.is_some() {
-        // Already claimed: a repeated timer or queue delivery.
+        // Already sent (or failed): a repeated timer or queue delivery.
         return Ok(Outcome::Done);
     }
     let funnel =
@@ -390,6 +394,12 @@ async fn contact_step(
     let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
     let checks = read_checks(engine, tenant, &contact, &funnel, channel, &tz, now).await?;
+    if let Some(claim) = checks.ledgers.claim_of(&target.ledger_entry())? {
+        // Claimed, never recorded: an attempt died after its claim (or is
+        // still running). It may have sent; this delivery does not.
+        record_claimed(engine, &target, claim).await?;
+        return Ok(Outcome::Done);
+    }
 
     let decision = decide(
         engine,
@@ -483,25 +493,20 @@ async fn contact_step(
         &target,
         outgoing,
         &message_id,
-        checks.daily_count,
+        checks.ledgers.today,
+        checks.cap,
         final_attempt,
     )
     .await
 }
 
 /// What a send reads once it knows the contact: whether the address is
-/// suppressed, and the contact's count toward the daily cap.
+/// suppressed, and the contact's day ledgers of the channel (its claims and
+/// its count toward the cap).
 struct Checks {
     suppressed: bool,
-    daily_count: Option<DailyCount>,
-}
-
-/// The cap a send counts against, and the contact's count for the day as
-/// read (`None`: nothing sent on this channel yet that day).
-struct DailyCount {
-    cap: u32,
-    key: crate::ports::Key,
-    item: Option<Item>,
+    ledgers: Ledgers,
+    cap: Option<u32>,
 }
 
 /// Reads [`Checks`] in one go (one snapshot; concurrent GetItems).
@@ -517,26 +522,27 @@ async fn read_checks(
     let suppression = contact
         .address(channel)
         .map(|address| keys::suppression(tenant, channel, &sha256_hex(&address)));
-    let cap = daily_cap_day(funnel, channel, tz, now)
-        .map(|(cap, day)| (cap, keys::daily_count(tenant, &contact.id, channel, &day)));
-    let keys: Vec<_> = suppression
-        .iter()
-        .chain(cap.as_ref().map(|(_, key)| key))
-        .cloned()
+    let [today, yesterday] = send_ledger::keys_for(tenant, &contact.id, channel, tz, now);
+    let keys: Vec<_> = [today.clone(), yesterday.clone()]
+        .into_iter()
+        .chain(suppression.iter().cloned())
         .collect();
     let mut items = engine.store.get_many_eventually(&keys).await?.into_iter();
-    let suppressed = match suppression {
-        Some(_) => items.next().flatten().is_some(),
-        None => false,
+    let ledgers = Ledgers {
+        today: Ledger {
+            key: today,
+            item: items.next().flatten(),
+        },
+        yesterday: Ledger {
+            key: yesterday,
+            item: items.next().flatten(),
+        },
     };
-    let daily_count = cap.map(|(cap, key)| DailyCount {
-        cap,
-        key,
-        item: items.next().flatten(),
-    });
+    let suppressed = items.next().flatten().is_some();
     Ok(Checks {
         suppressed,
-        daily_count,
+        ledgers,
+        cap: funnel.defaults.daily_cap.get(&channel).copied(),
     })
 }
 
@@ -553,7 +559,12 @@ struct Target<'a> {
 }
 
 impl Target<'_> {
-    /// The step's state: its claim, then its outcome.
+    /// The send's name in the contact's day ledger of the channel.
+    fn ledger_entry(&self) -> String {
+        send_ledger::entry(self.event_id, self.step_id)
+    }
+
+    /// The send's record.
     fn state_key(&self) -> crate::ports::Key {
         keys::step_state(
             self.tenant,
@@ -563,30 +574,62 @@ impl Target<'_> {
             self.channel,
         )
     }
+
+    /// The send's record as of its claim; the outcome fills in the rest.
+    fn state(&self, status: StepStatus, claim: &send_ledger::Claim) -> StepState {
+        StepState {
+            status,
+            claimed_at: claim.at,
+            message_id: Some(claim.message_id.clone()),
+            event_id: Some(self.event_id.to_string()),
+            contact_id: Some(self.contact_id.to_string()),
+            step: Some(self.step_id.to_string()),
+            channel: Some(self.channel),
+            provider: None,
+            provider_id: None,
+            to_hash: None,
+            sms_segments: None,
+            error: None,
+            delivery_status: None,
+            delivered_at: None,
+            opened_at: None,
+            clicked_at: None,
+        }
+    }
 }
 
-/// The cap and the contact's local day it counts against.
-fn daily_cap_day(
-    funnel: &myx_core::Funnel,
-    channel: Channel,
-    tz: &TimeZone,
-    now: Timestamp,
-) -> Option<(u32, String)> {
-    let cap = funnel.defaults.daily_cap.get(&channel).copied()?;
-    Some((
-        cap,
-        now.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string(),
-    ))
+/// Records a send found claimed in the ledger but with no record of its
+/// own as `claimed`: the timeline and the export then show the attempt. A
+/// record written meanwhile (the attempt was still running) stays.
+async fn record_claimed(
+    engine: &Engine,
+    t: &Target<'_>,
+    claim: send_ledger::Claim,
+) -> Result<(), EngineError> {
+    let state = t.state(StepStatus::Claimed, &claim);
+    match engine
+        .store
+        .put(
+            Item::new(t.state_key(), to_data(&state)),
+            StoreCondition::NotExists,
+        )
+        .await
+    {
+        Ok(()) | Err(StoreError::ConditionFailed(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
-/// Claims the send (counting it toward the daily cap in the same
-/// transaction), calls the provider, and records the outcome.
+/// Claims the send in the contact's day ledger (counting it toward the
+/// cap, if any), calls the provider, and records the outcome.
+#[allow(clippy::too_many_arguments)]
 async fn deliver(
     engine: &Engine,
     t: &Target<'_>,
     outgoing: Outgoing,
     message_id: &str,
-    daily_count: Option<DailyCount>,
+    ledger: Ledger,
+    cap: Option<u32>,
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
     let outgoing = outgoing.for_step(t.step_id);
@@ -600,94 +643,34 @@ async fn deliver(
         reason: Some(reason),
     };
     let state_key = t.state_key();
-    let claim = StepState {
-        status: StepStatus::Claimed,
-        claimed_at: now,
-        message_id: Some(message_id.to_string()),
-        event_id: Some(t.event_id.to_string()),
-        contact_id: Some(t.contact_id.to_string()),
-        step: Some(t.step_id.to_string()),
-        channel: Some(t.channel),
-        provider: None,
-        provider_id: None,
-        to_hash: None,
-        sms_segments: None,
-        error: None,
-        delivery_status: None,
-        delivered_at: None,
-        opened_at: None,
-        clicked_at: None,
+    let ledger_key = ledger.key.clone();
+    let entry = t.ledger_entry();
+    let claim = send_ledger::Claim {
+        at: now,
+        message_id: message_id.to_string(),
     };
-    // The daily count was read with the send's checks (a capped-out send
-    // is skipped without a claim), then the claim is one conditional put (a
-    // repeated delivery finds it and sends nothing), then the count is a
-    // versioned put. Not one transaction, which DynamoDB bills twice: a
-    // count that moved concurrently releases our claim and retries; a crash
-    // between the two puts leaves a claim never sent, the same window as a
-    // crash before the provider call (see the module comment).
-    let count_write = match daily_count {
-        None => None,
-        Some(DailyCount {
-            cap,
-            key: count_key,
-            item: count_item,
-        }) => {
-            let count = count_item
-                .as_ref()
-                .and_then(|i| i.data.get("count"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            if count >= u64::from(cap) {
-                timeline::append(
-                    engine,
-                    t.tenant,
-                    t.event_id,
-                    t.contact_id,
-                    record(TimelineKind::Skipped, "daily_cap".into(), None),
-                )
-                .await?;
-                return Ok(Outcome::Done);
-            }
-            let mut next = Item::new(count_key, json!({"count": count + 1})).expiring_at(
-                now.checked_add(jiff::SignedDuration::from_hours(72))
-                    .unwrap_or(now),
-            );
-            next.version = count_item.as_ref().map_or(1, |i| i.version + 1);
-            let condition = match &count_item {
-                Some(i) => StoreCondition::VersionIs(i.version),
-                None => StoreCondition::NotExists,
-            };
-            Some((next, condition))
+    match send_ledger::claim(engine, ledger, cap, &entry, claim.clone()).await? {
+        Claimed::Yes => {}
+        // A repeated delivery that raced the first one past its checks.
+        Claimed::Already(_) => return Ok(Outcome::Done),
+        Claimed::CapReached => {
+            timeline::append(
+                engine,
+                t.tenant,
+                t.event_id,
+                t.contact_id,
+                record(TimelineKind::Skipped, "daily_cap".into(), None),
+            )
+            .await?;
+            return Ok(Outcome::Done);
         }
-    };
-    let claim_item = Item::new(state_key.clone(), to_data(&claim));
-    match engine
-        .store
-        .put(claim_item, StoreCondition::NotExists)
-        .await
-    {
-        Ok(()) => {}
-        // Already claimed: a repeated timer or queue delivery.
-        Err(StoreError::ConditionFailed(_)) => return Ok(Outcome::Done),
-        Err(e) => return Err(e.into()),
-    }
-    if let Some((next, condition)) = count_write {
-        if let Err(e) = engine.store.put(next, condition).await {
-            // Ours since the put above: release it so the retry decides
-            // again (after an unknown outcome the count may be one high,
-            // which only errs on the side of sending less).
-            engine
-                .store
-                .delete(&state_key, StoreCondition::Exists)
-                .await?;
-            return match e {
-                StoreError::ConditionFailed(_) => {
-                    Ok(Outcome::Retry("daily count changed concurrently".into()))
-                }
-                other => Err(other.into()),
-            };
+        Claimed::Contended => {
+            return Ok(Outcome::Retry(
+                "the day's send ledger changed concurrently".into(),
+            ))
         }
     }
+    let claimed = t.state(StepStatus::Claimed, &claim);
 
     let result = match &outgoing {
         Outgoing::Email(email) => engine.email.send_email(email).await,
@@ -703,13 +686,15 @@ async fn deliver(
                 to_hash: Some(sha256_hex(outgoing.recipient())),
                 sms_segments: outgoing.sms_segments().and_then(|n| u32::try_from(n).ok()),
                 delivery_status: Some("sent".into()),
-                ..claim
+                ..claimed
             };
             // The timeline's `sent` entry is read off this record
             // (`timeline::read`), not written apart.
+            // Unconditional: over the `claimed` record a concurrent
+            // redelivery may have written meanwhile.
             let mut writes = vec![WriteOp::Put {
                 item: Item::new(state_key, to_data(&done)).with_gsi1(gsi1),
-                condition: StoreCondition::Exists,
+                condition: StoreCondition::None,
             }];
             if t.first_sms {
                 // Not a transaction: the claim already made this send
@@ -726,10 +711,7 @@ async fn deliver(
         }
         Err(SendError::Transient(why)) if !final_attempt => {
             // Release the claim so the retry can send.
-            engine
-                .store
-                .delete(&state_key, StoreCondition::Exists)
-                .await?;
+            send_ledger::release(engine, &ledger_key, &entry, now).await?;
             Ok(Outcome::Retry(why))
         }
         Err(e) => {
@@ -740,14 +722,11 @@ async fn deliver(
             let failed = StepState {
                 status: StepStatus::Failed,
                 error: Some(why),
-                ..claim
+                ..claimed
             };
             engine
                 .store
-                .put(
-                    Item::new(state_key, to_data(&failed)),
-                    StoreCondition::Exists,
-                )
+                .put(Item::new(state_key, to_data(&failed)), StoreCondition::None)
                 .await?;
             timeline::append(
                 engine,
@@ -782,16 +761,52 @@ async fn send_notice(
     let step_id = match notice {
         crate::ports::Notice::Cancellation => "_notice_cancellation",
     };
-    let suppressed = engine
+    let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
+    let now = engine.clock.now();
+    let target = Target {
+        tenant,
+        event_id,
+        contact_id,
+        step_id,
+        channel: Channel::Email,
+        first_sms: false,
+    };
+    let [today, yesterday] = send_ledger::keys_for(tenant, contact_id, Channel::Email, &tz, now);
+    let suppression = keys::suppression(
+        tenant,
+        Channel::Email,
+        &sha256_hex(&contact.address(Channel::Email).unwrap_or_default()),
+    );
+    let [state, today_item, yesterday_item, suppressed]: [Option<Item>; 4] = engine
         .store
-        .get(&keys::suppression(
-            tenant,
-            Channel::Email,
-            &sha256_hex(&contact.address(Channel::Email).unwrap_or_default()),
-        ))
+        .get_many(&[
+            target.state_key(),
+            today.clone(),
+            yesterday.clone(),
+            suppression,
+        ])
         .await?
-        .is_some();
-    if suppressed {
+        .try_into()
+        .map_err(|_| EngineError::Internal("get_many answered another number of items".into()))?;
+    if state.is_some() {
+        // Sent already: a repeated delivery.
+        return Ok(Outcome::Done);
+    }
+    let ledgers = Ledgers {
+        today: Ledger {
+            key: today,
+            item: today_item,
+        },
+        yesterday: Ledger {
+            key: yesterday,
+            item: yesterday_item,
+        },
+    };
+    if let Some(claim) = ledgers.claim_of(&target.ledger_entry())? {
+        record_claimed(engine, &target, claim).await?;
+        return Ok(Outcome::Done);
+    }
+    if suppressed.is_some() {
         let entry = TimelineEntry {
             at: engine.clock.now(),
             kind: TimelineKind::Skipped,
@@ -834,15 +849,18 @@ async fn send_notice(
             return Ok(Outcome::Done);
         }
     };
-    let target = Target {
-        tenant,
-        event_id,
-        contact_id,
-        step_id,
-        channel: Channel::Email,
-        first_sms: false,
-    };
-    deliver(engine, &target, outgoing, &message_id, None, final_attempt).await
+    // Not capped, and counted toward the day's cap of later sends: it is
+    // an email the contact got that day.
+    deliver(
+        engine,
+        &target,
+        outgoing,
+        &message_id,
+        ledgers.today,
+        None,
+        final_attempt,
+    )
+    .await
 }
 
 async fn has_sent_sms(

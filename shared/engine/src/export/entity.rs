@@ -121,7 +121,7 @@ mod tests {
             keys::idempotency("t", "h"),
             keys::webhook_dedup("zoom", "x"),
             keys::audit("t", at, "a"),
-            keys::daily_count("t", "c", Channel::Email, "2026-11-20"),
+            keys::send_ledger("t", "c", Channel::Email, "2026-11-20"),
             // Near misses: wrong arity or prefix.
             Key::new("T#t#EVENT#e#x", "META"),
             Key::new("X#t#EVENT#e", "META"),

@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn items_that_are_not_exported_are_skipped_whatever_their_shape() {
-        let count = keys::daily_count("a", "c", myx_core::Channel::Email, "2026-11-20");
+        let count = keys::send_ledger("a", "c", myx_core::Channel::Email, "2026-11-20");
         let mut c = change(Op::Modify, count, None, None);
         c.seq = "not a number".into();
         assert_eq!(record_of(&c), Ok(None));

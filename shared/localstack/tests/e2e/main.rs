@@ -6,7 +6,6 @@
 mod common;
 mod provider_stack;
 
-mod daily_count_race;
 mod e2e_compliance;
 mod e2e_dev_page;
 mod e2e_inputs;
@@ -21,5 +20,6 @@ mod e2e_zoom_webhooks;
 mod fan_out_pages;
 mod funnel_dir;
 mod openapi_sync;
+mod send_ledger_races;
 mod stale_reads;
 mod webhooks_garbage;

@@ -1,0 +1,213 @@
+//! A contact's sends on one channel and one local day, in one item
+//! (`T#{t}#CONTACT#{c}` / `COUNT#{channel}#{day}`): the daily cap's count
+//! and every send's claim at once. Claiming a send is one versioned put
+//! that adds it to the day's ledger, so a send costs one write before the
+//! provider call instead of two (a claim and a count), and a concurrent
+//! send of the same contact and channel can neither double-claim nor push
+//! the count past the cap: one of the two puts fails its version, re-reads
+//! the ledger and decides again.
+//!
+//! A send's own record (`send::StepState`) is written after the provider
+//! call. A redelivery that finds a ledger claim but no record is a send
+//! whose attempt died between the two (or is still running): it writes
+//! the record as `claimed` (unless one exists by then) and sends nothing.
+
+use crate::engine::{Engine, EngineError};
+use crate::keys;
+use crate::ports::{Condition, Item, Key, StoreError};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use myx_core::Channel;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How long a day's ledger is kept: the cap needs only its day, the claims
+/// are read for redeliveries of the day before (see [`Ledgers`]).
+const KEPT_FOR: SignedDuration = SignedDuration::from_hours(72);
+
+/// Versioned puts lost to concurrent sends before giving up (the message is
+/// then retried through the queue).
+const ATTEMPTS: usize = 5;
+
+/// One claimed send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub at: Timestamp,
+    pub message_id: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Data {
+    /// Sends counted toward the cap. Items written before the claims moved
+    /// here (2026-12-02) hold only this.
+    #[serde(default)]
+    count: u64,
+    /// Claims by [`entry`].
+    #[serde(default)]
+    sends: BTreeMap<String, Claim>,
+}
+
+/// A ledger as read: its key and its item, if any.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub key: Key,
+    pub item: Option<Item>,
+}
+
+/// Today's ledger, which a claim writes, and the day before's, which is
+/// read for claims only: a delivery that comes back after midnight (the
+/// queue redelivers a message whose attempt died after its visibility
+/// timeout) must still find the claim its first attempt made. A message
+/// first tried more than a day before, whose attempt died between the claim
+/// and the record, is not recognised; the queue gives up on a message long
+/// before that (five receives, 15 minutes apart).
+#[derive(Debug, Clone)]
+pub struct Ledgers {
+    pub today: Ledger,
+    pub yesterday: Ledger,
+}
+
+/// The keys of [`Ledgers`] for a send at `now` in the contact's zone.
+pub fn keys_for(
+    tenant: &str,
+    contact_id: &str,
+    channel: Channel,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> [Key; 2] {
+    let today = now.to_zoned(tz.clone());
+    let yesterday = today
+        .yesterday()
+        .unwrap_or_else(|_| today.clone())
+        .strftime("%Y-%m-%d")
+        .to_string();
+    let today = today.strftime("%Y-%m-%d").to_string();
+    [
+        keys::send_ledger(tenant, contact_id, channel, &today),
+        keys::send_ledger(tenant, contact_id, channel, &yesterday),
+    ]
+}
+
+/// A send's name within a ledger (the ledger is already the contact's and
+/// the channel's).
+pub fn entry(event_id: &str, step_id: &str) -> String {
+    format!("{event_id}#{step_id}")
+}
+
+impl Ledgers {
+    /// The claim already made for `entry`, today or the day before.
+    pub fn claim_of(&self, entry: &str) -> Result<Option<Claim>, EngineError> {
+        for ledger in [&self.today, &self.yesterday] {
+            if let Some(claim) = data_of(ledger.item.as_ref())?.sends.remove(entry) {
+                return Ok(Some(claim));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn data_of(item: Option<&Item>) -> Result<Data, EngineError> {
+    match item {
+        None => Ok(Data::default()),
+        Some(item) => serde_json::from_value(item.data.clone())
+            .map_err(|e| EngineError::Internal(format!("send ledger {:?}: {e}", item.key.sk))),
+    }
+}
+
+/// What [`claim`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claimed {
+    /// Ours: call the provider.
+    Yes,
+    /// Claimed before (a repeated delivery).
+    Already(Claim),
+    /// The day's count is at the cap.
+    CapReached,
+    /// Lost the versioned put [`ATTEMPTS`] times to concurrent sends.
+    Contended,
+}
+
+/// Adds `entry` to today's ledger, counted toward `cap` if there is one.
+/// `today` is the ledger as read with the send's checks (possibly stale:
+/// the versioned put finds out, and the ledger is then read strongly).
+pub async fn claim(
+    engine: &Engine,
+    mut today: Ledger,
+    cap: Option<u32>,
+    entry: &str,
+    claim: Claim,
+) -> Result<Claimed, EngineError> {
+    for _ in 0..ATTEMPTS {
+        let mut data = data_of(today.item.as_ref())?;
+        if let Some(existing) = data.sends.get(entry) {
+            return Ok(Claimed::Already(existing.clone()));
+        }
+        let count = data.count.max(data.sends.len() as u64);
+        if cap.is_some_and(|cap| count >= u64::from(cap)) {
+            return Ok(Claimed::CapReached);
+        }
+        let expires = claim.at.checked_add(KEPT_FOR).unwrap_or(claim.at);
+        data.count = count + 1;
+        data.sends.insert(entry.to_string(), claim.clone());
+        match put_versioned(engine, &today, &data, expires).await? {
+            true => return Ok(Claimed::Yes),
+            false => {
+                today.item = engine.store.get(&today.key).await?;
+            }
+        }
+    }
+    Ok(Claimed::Contended)
+}
+
+/// Takes `entry` back out of the ledger at `key` (a transient provider
+/// error: the retry decides again and may send).
+pub async fn release(
+    engine: &Engine,
+    key: &Key,
+    entry: &str,
+    now: Timestamp,
+) -> Result<(), EngineError> {
+    for _ in 0..ATTEMPTS {
+        let ledger = Ledger {
+            key: key.clone(),
+            item: engine.store.get(key).await?,
+        };
+        let mut data = data_of(ledger.item.as_ref())?;
+        if data.sends.remove(entry).is_none() {
+            return Ok(());
+        }
+        data.count = data.count.saturating_sub(1);
+        let expires = now.checked_add(KEPT_FOR).unwrap_or(now);
+        if put_versioned(engine, &ledger, &data, expires).await? {
+            return Ok(());
+        }
+    }
+    Err(EngineError::Internal(format!(
+        "send ledger {:?}: the release lost to concurrent sends {ATTEMPTS} times",
+        key.sk
+    )))
+}
+
+/// Writes `data` over `ledger` if it is still the version read; `false`
+/// when another writer got there first.
+async fn put_versioned(
+    engine: &Engine,
+    ledger: &Ledger,
+    data: &Data,
+    expires: Timestamp,
+) -> Result<bool, EngineError> {
+    let value =
+        serde_json::to_value(data).map_err(|e| EngineError::Internal(format!("ledger: {e}")))?;
+    let mut next = Item::new(ledger.key.clone(), value).expiring_at(expires);
+    next.version = ledger.item.as_ref().map_or(1, |i| i.version + 1);
+    let condition = match &ledger.item {
+        Some(i) => Condition::VersionIs(i.version),
+        None => Condition::NotExists,
+    };
+    match engine.store.put(next, condition).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
