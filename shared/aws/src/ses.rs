@@ -14,6 +14,7 @@ use aws_config::SdkConfig;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
 use aws_sdk_sesv2::Client;
+use myx_engine::send_ref;
 use myx_engine::{EmailSender, OutgoingEmail, SendError, Sent};
 
 /// SES error codes that retrying cannot fix.
@@ -62,9 +63,10 @@ impl EmailSender for SesSender {
             // Only the intended recipient, whatever the headers say.
             .destination(Destination::builder().to_addresses(email.to.trim()).build())
             .content(EmailContent::builder().raw(raw).build());
-        for (name, value) in tags(email) {
+        let tags = tags(email);
+        for (name, value) in &tags {
             let tag = MessageTag::builder()
-                .name(name)
+                .name(*name)
                 .value(value)
                 .build()
                 .map_err(|e| SendError::Permanent(format!("cannot build a tag: {e}")))?;
@@ -101,6 +103,7 @@ impl EmailSender for SesSender {
         Ok(Sent {
             provider: "ses".into(),
             provider_id: provider_id.to_string(),
+            echoes_send_ref: tags.iter().any(|(name, _)| *name == send_ref::SES_TAG),
         })
     }
 }
@@ -111,6 +114,15 @@ fn tags(email: &OutgoingEmail) -> Vec<(&'static str, String)> {
     let mut tags = vec![("myx_message_id", tag_value(&email.message_id))];
     if let Some(step) = &email.step {
         tags.push(("myx_step", tag_value(step)));
+    }
+    // base64url, within the tag's alphabet and length (`send_ref`): kept
+    // only if unchanged, since a mangled reference would name nothing.
+    if let Some(reference) = email
+        .send_ref
+        .as_ref()
+        .filter(|r| tag_value(r) == **r && r.len() <= send_ref::MAX_LEN)
+    {
+        tags.push((send_ref::SES_TAG, reference.clone()));
     }
     tags.retain(|(_, value)| !value.is_empty());
     tags

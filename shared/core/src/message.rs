@@ -27,6 +27,11 @@ pub struct OutgoingEmail {
     pub message_id: String,
     /// The funnel step (or notice) this message is for, as a provider tag.
     pub step: Option<String>,
+    /// Names our record of this send, for providers whose webhooks carry
+    /// it back (an SES message tag, Twilio's status callback URL): a
+    /// webhook then finds the record by its key, and the record needs no
+    /// index entry by the provider's id.
+    pub send_ref: Option<String>,
 }
 
 /// A rendered SMS (`Debug` redacts the number and body).
@@ -39,6 +44,11 @@ pub struct OutgoingSms {
     pub message_id: String,
     /// The funnel step (or notice) this message is for, as a provider tag.
     pub step: Option<String>,
+    /// Names our record of this send, for providers whose webhooks carry
+    /// it back (an SES message tag, Twilio's status callback URL): a
+    /// webhook then finds the record by its key, and the record needs no
+    /// index entry by the provider's id.
+    pub send_ref: Option<String>,
 }
 
 impl fmt::Debug for OutgoingEmail {
@@ -78,6 +88,7 @@ mod tests {
             attachments: vec![],
             message_id: "msg_1".into(),
             step: None,
+            send_ref: None,
         };
         let sms = OutgoingSms {
             from: "+15550000000".into(),
@@ -85,6 +96,7 @@ mod tests {
             body: "secret".into(),
             message_id: "msg_2".into(),
             step: None,
+            send_ref: None,
         };
         let out = format!("{email:?} {sms:?}");
         for leak in ["ada@example.com", "+14155550123", "secret", "Hello Ada"] {

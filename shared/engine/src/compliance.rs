@@ -292,6 +292,7 @@ pub async fn inbound_sms_replying(
             body: text.clone(),
             message_id: engine.ids.new_id("msg"),
             step: Some("_help".into()),
+            send_ref: None,
         };
         engine
             .sms

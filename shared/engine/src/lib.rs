@@ -21,6 +21,7 @@ pub mod request;
 pub mod scheduling;
 pub mod send;
 pub mod send_ledger;
+pub mod send_ref;
 pub mod tenants;
 pub mod timeline;
 pub mod webhooks;

@@ -30,6 +30,16 @@ impl Outgoing {
         self
     }
 
+    /// Gives the message its send reference (`send_ref`), for providers
+    /// that carry it back.
+    pub fn with_send_ref(mut self, send_ref: Option<String>) -> Self {
+        match &mut self {
+            Outgoing::Email(e) => e.send_ref = send_ref,
+            Outgoing::Sms(s, _) => s.send_ref = send_ref,
+        }
+        self
+    }
+
     pub fn recipient(&self) -> &str {
         match self {
             Outgoing::Email(e) => &e.to,
@@ -197,6 +207,7 @@ pub fn build_from_template(
                     body,
                     message_id: message_id.to_string(),
                     step: None,
+                    send_ref: None,
                 },
                 segments,
             ))

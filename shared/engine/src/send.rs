@@ -24,6 +24,7 @@ use crate::ports::{
 use crate::records::*;
 use crate::scheduling::{self, covered_by_event_timer};
 use crate::send_ledger::{self, Claimed, Ledger, Ledgers};
+use crate::send_ref::SendRef;
 use crate::{funnels, reads, timeline};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -53,9 +54,10 @@ pub enum StepStatus {
 
 /// A send's one record (`STEP#{step}#{channel}` in the enrollment's
 /// partition), written once the provider answered (or as `claimed` by a
-/// redelivery that found the claim without it). Once sent it carries the
-/// provider's id under GSI1 (`PMID#{provider}#{id}`), where webhooks find
-/// it, and they record delivery and engagement on it. The analytics export
+/// redelivery that found the claim without it). Webhooks find it by the
+/// send's reference (`send_ref`) their provider brings back, or, for a
+/// provider that brings none, under GSI1 by the provider's id
+/// (`PMID#{provider}#{id}`); they record delivery and engagement on it. The analytics export
 /// calls it the `message` entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -575,6 +577,17 @@ impl Target<'_> {
         )
     }
 
+    /// What webhooks find the send's record by.
+    fn send_ref(&self) -> SendRef {
+        SendRef {
+            tenant: self.tenant.to_string(),
+            event_id: self.event_id.to_string(),
+            contact_id: self.contact_id.to_string(),
+            step: self.step_id.to_string(),
+            channel: self.channel,
+        }
+    }
+
     /// The send's record as of its claim; the outcome fills in the rest.
     fn state(&self, status: StepStatus, claim: &send_ledger::Claim) -> StepState {
         StepState {
@@ -632,7 +645,9 @@ async fn deliver(
     cap: Option<u32>,
     final_attempt: bool,
 ) -> Result<Outcome, EngineError> {
-    let outgoing = outgoing.for_step(t.step_id);
+    let outgoing = outgoing
+        .for_step(t.step_id)
+        .with_send_ref(t.send_ref().encode());
     let now = engine.clock.now();
     let record = |kind, reason: String, send_at| TimelineEntry {
         at: now,
@@ -678,7 +693,6 @@ async fn deliver(
     };
     match result {
         Ok(sent) => {
-            let gsi1 = keys::message_by_provider_id(&sent.provider, &sent.provider_id);
             let done = StepState {
                 status: StepStatus::Sent,
                 provider: Some(sent.provider.clone()),
@@ -690,10 +704,19 @@ async fn deliver(
             };
             // The timeline's `sent` entry is read off this record
             // (`timeline::read`), not written apart.
+            // Indexed by the provider's id only for a provider whose
+            // webhooks do not bring the send's reference back (`send_ref`).
+            let mut item = Item::new(state_key, to_data(&done));
+            if !sent.echoes_send_ref {
+                item = item.with_gsi1(keys::message_by_provider_id(
+                    &sent.provider,
+                    &sent.provider_id,
+                ));
+            }
             // Unconditional: over the `claimed` record a concurrent
             // redelivery may have written meanwhile.
             let mut writes = vec![WriteOp::Put {
-                item: Item::new(state_key, to_data(&done)).with_gsi1(gsi1),
+                item,
                 condition: StoreCondition::None,
             }];
             if t.first_sms {

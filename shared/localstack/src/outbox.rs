@@ -148,6 +148,7 @@ impl EmailSender for Outbox {
         Ok(Sent {
             provider: "outbox".into(),
             provider_id: email.message_id.clone(),
+            echoes_send_ref: false,
         })
     }
 }
@@ -171,6 +172,7 @@ impl SmsSender for Outbox {
         Ok(Sent {
             provider: "outbox".into(),
             provider_id: sms.message_id.clone(),
+            echoes_send_ref: false,
         })
     }
 }

@@ -8,6 +8,7 @@
 //! (dedup) is the SNS MessageId.
 
 use jiff::Timestamp;
+use myx_engine::send_ref;
 use myx_engine::webhooks::{EmailEvent, EmailEventKind};
 use serde_json::Value;
 
@@ -80,9 +81,15 @@ pub fn parse(event_id: &str, message: &str) -> Result<SesEvent, SesEventError> {
             .and_then(|t| t.parse::<Timestamp>().ok())
     };
     let at = time(&format!("/{detail}/timestamp")).or_else(|| time("/mail/timestamp"));
+    // Tags come back as lists of values; ours holds one.
+    let send_ref = value
+        .pointer(&format!("/mail/tags/{}/0", send_ref::SES_TAG))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(SesEvent::Email(EmailEvent {
         event_id: event_id.to_string(),
         provider_message_id: message_id.to_string(),
+        send_ref,
         kind,
         at,
     }))
@@ -123,6 +130,17 @@ mod tests {
             SesEvent::Email(e) => e,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_send_reference_comes_from_its_tag() {
+        let tagged = email(
+            "Delivery",
+            serde_json::json!({"mail": {"messageId": "0100-abc-000000",
+                "tags": {"ses:configuration-set": ["myx"], "myx_send": ["WyJhIl0"]}}}),
+        );
+        assert_eq!(tagged.send_ref.as_deref(), Some("WyJhIl0"));
+        assert_eq!(email("Delivery", serde_json::json!({})).send_ref, None);
     }
 
     #[test]

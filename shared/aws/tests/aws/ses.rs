@@ -29,6 +29,7 @@ fn email(from: &str, subject: &str) -> OutgoingEmail {
         }],
         message_id: "msg_0190abc".into(),
         step: Some("welcome".into()),
+        send_ref: None,
     }
 }
 

@@ -87,5 +87,6 @@ pub fn build_email(request: EmailRequest<'_>) -> Result<OutgoingEmail, EmailErro
         attachments: request.attachments,
         message_id: request.message_id.to_string(),
         step: None,
+        send_ref: None,
     })
 }

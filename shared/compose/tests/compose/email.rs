@@ -329,6 +329,7 @@ fn plain_email() -> OutgoingEmail {
         attachments: Vec::new(),
         message_id: "<already@domain.example>".into(),
         step: None,
+        send_ref: None,
     }
 }
 

@@ -10,6 +10,9 @@ pub use myx_core::message::{Attachment, OutgoingEmail, OutgoingSms};
 pub struct Sent {
     pub provider: String,
     pub provider_id: String,
+    /// The provider's webhooks will carry the message's `send_ref` back,
+    /// so its record needs no index entry by `provider_id`.
+    pub echoes_send_ref: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -36,6 +36,8 @@ pub struct EmailEvent {
     pub event_id: String,
     /// The provider's id for the email, as returned by its send API.
     pub provider_message_id: String,
+    /// The send's reference, if the provider brought it back (an SES tag).
+    pub send_ref: Option<String>,
     pub kind: EmailEventKind,
     /// When it happened, as the provider says (default: now).
     pub at: Option<Timestamp>,
@@ -57,7 +59,14 @@ pub async fn email_event(
     provider: &str,
     event: &EmailEvent,
 ) -> Result<WebhookOutcome, EngineError> {
-    let Some(message) = messages::find(engine, provider, &event.provider_message_id).await? else {
+    let Some(message) = messages::find(
+        engine,
+        provider,
+        &event.provider_message_id,
+        event.send_ref.as_deref(),
+    )
+    .await?
+    else {
         tracing::info!(
             provider,
             kind = ?event.kind,

@@ -1,11 +1,13 @@
-//! The message a provider event is about, found by the provider's id
-//! (GSI1 `PMID#{provider}#{id}`), and read-change-write updates of its
-//! send record (the step state, `send::StepState`).
+//! The message a provider event is about, found by the send's reference
+//! the provider brought back (`send_ref`) or else by the provider's id
+//! (GSI1 `PMID#{provider}#{id}`), and read-change-write updates of its send
+//! record (the step state, `send::StepState`).
 
 use crate::engine::{Engine, EngineError};
 use crate::keys;
 use crate::ports::{Condition, Item, Key, QueryOptions, StoreError};
 use crate::records::{TimelineEntry, TimelineKind};
+use crate::send_ref::SendRef;
 use crate::timeline;
 use myx_core::Channel;
 use serde_json::{Map, Value};
@@ -36,14 +38,32 @@ impl Message {
     }
 }
 
-/// The message `provider` knows as `provider_id`, if we sent it.
+/// The message `provider` knows as `provider_id`, if we sent it. With the
+/// send's reference the record is read by key, and taken only if it names
+/// this provider and id (a record not yet written, or a reference that is
+/// not ours, falls back to the index, where messages of providers that
+/// carry no reference are).
 pub(crate) async fn find(
     engine: &Engine,
     provider: &str,
     provider_id: &str,
+    send_ref: Option<&str>,
 ) -> Result<Option<Message>, EngineError> {
-    let gsi = keys::message_by_provider_id(provider, provider_id);
     let now = engine.clock.now();
+    if let Some(reference) = send_ref.and_then(SendRef::decode) {
+        if let Some(item) = engine.store.get(&reference.key()).await? {
+            let names = |field: &str, value: &str| {
+                item.data.get(field).and_then(Value::as_str) == Some(value)
+            };
+            if !item.is_expired(now)
+                && names("provider", provider)
+                && names("providerId", provider_id)
+            {
+                return Ok(parse(&item));
+            }
+        }
+    }
+    let gsi = keys::message_by_provider_id(provider, provider_id);
     let page = engine
         .store
         .query_gsi1(&gsi.pk, &QueryOptions::prefix(gsi.sk.clone()).limit(10))

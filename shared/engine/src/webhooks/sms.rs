@@ -80,6 +80,9 @@ pub struct SmsStatusUpdate {
     pub status: SmsDeliveryStatus,
     /// Twilio's `ErrorCode` for undelivered / failed messages.
     pub error_code: Option<String>,
+    /// The send's reference, from the status callback URL (which the
+    /// signature covers).
+    pub send_ref: Option<String>,
 }
 
 /// A status callback: updates the send record found by Twilio's id
@@ -91,7 +94,14 @@ pub async fn twilio_status(
     engine: &Engine,
     update: &SmsStatusUpdate,
 ) -> Result<WebhookOutcome, EngineError> {
-    let Some(message) = messages::find(engine, PROVIDER, &update.message_sid).await? else {
+    let Some(message) = messages::find(
+        engine,
+        PROVIDER,
+        &update.message_sid,
+        update.send_ref.as_deref(),
+    )
+    .await?
+    else {
         tracing::info!(
             provider = PROVIDER,
             status = update.status.as_str(),

@@ -105,7 +105,7 @@ async fn a_hard_bounce_suppresses_and_cancels_pending_emails() {
     );
     let day_before = ses.id_for("day-before");
 
-    let delivered = ses_event(
+    let delivered = ses.event(
         "Delivery",
         &day_before,
         json!({"timestamp": "2026-12-09T14:00:01.000Z", "recipients": [EMAIL]}),
@@ -116,7 +116,7 @@ async fn a_hard_bounce_suppresses_and_cancels_pending_emails() {
     assert_eq!(result(r).await, "processed");
 
     // A tampered bounce (signature no longer matches) changes nothing.
-    let bounce = ses_event(
+    let bounce = ses.event(
         "Bounce",
         &day_before,
         json!({"bounceType": "Permanent", "bounceSubType": "General",
@@ -176,7 +176,7 @@ async fn a_complaint_suppresses_the_address() {
     s.enroll(&ev, EMAIL, None).await;
     s.advance_to("2026-12-01T16:00:00Z").await;
     let welcome = ses.id_for("welcome");
-    let complaint = ses_event(
+    let complaint = ses.event(
         "Complaint",
         &welcome,
         json!({"complainedRecipients": [{"emailAddress": EMAIL}],
@@ -193,13 +193,60 @@ async fn a_complaint_suppresses_the_address() {
 }
 
 #[tokio::test]
+async fn events_find_the_send_by_its_reference_and_only_if_it_names_the_email() {
+    let (ses, _fetch, fx, s) = start().await;
+    let ev = s.webinar_event().await;
+    let contact = s.enroll(&ev, EMAIL, None).await;
+    s.advance_to("2026-12-01T16:00:00Z").await;
+    let welcome = ses.id_for("welcome");
+    // SES carries the reference back, so the send has no index entry.
+    let gsi = keys::message_by_provider_id("ses", &welcome);
+    let indexed = s
+        .stack
+        .engine
+        .store
+        .query_gsi1(&gsi.pk, &QueryOptions::prefix(gsi.sk.clone()))
+        .await
+        .unwrap();
+    assert!(indexed.items.is_empty(), "{:?}", indexed.items);
+    let record = keys::step_state("dev", &ev, &contact, "welcome", Channel::Email);
+
+    // A signed event whose reference names this send but whose message id
+    // is another email's changes nothing.
+    let mut mismatched = ses.event("Delivery", &welcome, json!({}));
+    mismatched["mail"]["messageId"] = json!("0100018c-someone-elses-000000");
+    let r = s
+        .post_sns(&fx.notification("sns-ref-1", &mismatched, &now(&s)))
+        .await;
+    assert_eq!(result(r).await, "unknown_message");
+    assert_eq!(
+        s.item(&record).await.unwrap().data["deliveryStatus"],
+        "sent"
+    );
+
+    // The real one is found by key.
+    let delivered = ses.event(
+        "Delivery",
+        &welcome,
+        json!({"timestamp": "2026-12-01T15:00:05.000Z", "recipients": [EMAIL]}),
+    );
+    let r = s
+        .post_sns(&fx.notification("sns-ref-2", &delivered, &now(&s)))
+        .await;
+    assert_eq!(result(r).await, "processed");
+    let item = s.item(&record).await.unwrap();
+    assert_eq!(item.data["deliveryStatus"], "delivered");
+    assert_eq!(item.data["deliveredAt"], "2026-12-01T15:00:05Z");
+}
+
+#[tokio::test]
 async fn an_open_sets_opened_at_and_skips_the_unless_opened_step() {
     let (ses, _fetch, fx, s) = start().await;
     let ev = s.webinar_event().await;
     let contact = s.enroll(&ev, EMAIL, None).await;
     s.advance_to("2026-12-07T18:00:00Z").await;
     let case_study = ses.id_for("nurture-case-study");
-    let open = ses_event(
+    let open = ses.event(
         "Open",
         &case_study,
         json!({"ipAddress": "192.0.2.1", "timestamp": "2026-12-07T17:30:00.000Z",
@@ -260,7 +307,7 @@ async fn a_delivery_feeds_the_if_delivered_condition() {
         .find(|(to, _)| to == EMAIL)
         .cloned()
         .expect("the case study went to ada");
-    let delivery = ses_event(
+    let delivery = ses.event(
         "Delivery",
         &delivered_to,
         json!({"timestamp": "2026-12-07T17:31:00.000Z", "recipients": [EMAIL],

@@ -58,8 +58,16 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
     let form = form_of(&requests[0]);
     assert_eq!(field(&form, "To"), Some(PHONE));
     assert_eq!(field(&form, "From"), Some("+15005550006"));
-    let callback = s.url("/v1/webhooks/twilio/status");
-    assert_eq!(field(&form, "StatusCallback"), Some(callback.as_str()));
+    // The callback URL carries the send's reference (Twilio signs it).
+    let callback = field(&form, "StatusCallback").unwrap().to_string();
+    let status_path = callback
+        .strip_prefix(&s.url(""))
+        .unwrap_or_else(|| panic!("{callback} is ours"))
+        .to_string();
+    assert!(
+        status_path.starts_with("/v1/webhooks/twilio/status?send="),
+        "{status_path}"
+    );
     assert!(field(&form, "Body").unwrap().contains("Launch Webinar"));
     let outbox = s.outbox().await;
     assert!(outbox.iter().all(|m| m["channel"] == "email"));
@@ -73,11 +81,7 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
         ("AccountSid", TWILIO_SID),
     ];
     let forged = s
-        .post_twilio(
-            "/v1/webhooks/twilio/status",
-            &delivered,
-            Some("not-the-token"),
-        )
+        .post_twilio(&status_path, &delivered, Some("not-the-token"))
         .await;
     assert_eq!(forged.status(), 403);
     let state_key = keys::step_state("dev", &event, &contact, "welcome", Channel::Sms);
@@ -85,7 +89,7 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
     assert_eq!(state.data["deliveryStatus"], "sent", "forged: unchanged");
 
     let r = s
-        .post_twilio("/v1/webhooks/twilio/status", &delivered, Some(TWILIO_TOKEN))
+        .post_twilio(&status_path, &delivered, Some(TWILIO_TOKEN))
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["result"], "processed");
@@ -93,8 +97,9 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
     assert_eq!(state.data["deliveryStatus"], "delivered");
     assert_eq!(state.data["status"], "sent");
     assert!(state.data["deliveredAt"].is_string());
-    // Twilio's id finds the send's one record.
-    let found = s
+    // Found by the reference: the send has no index entry by Twilio's id,
+    // so a callback without the reference finds nothing.
+    let indexed = s
         .stack
         .engine
         .store
@@ -104,18 +109,24 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
         )
         .await
         .unwrap();
-    assert_eq!(found.items.len(), 1);
-    assert_eq!(found.items[0].key, state_key);
-    assert_eq!(found.items[0].data["deliveryStatus"], "delivered");
+    assert!(indexed.items.is_empty(), "{:?}", indexed.items);
+    let read = [("MessageSid", sid.as_str()), ("MessageStatus", "read")];
+    let bare = s
+        .post_twilio("/v1/webhooks/twilio/status", &read, Some(TWILIO_TOKEN))
+        .await;
+    assert_eq!(
+        bare.json::<Value>().await.unwrap()["result"],
+        "unknown_message"
+    );
 
     let again = s
-        .post_twilio("/v1/webhooks/twilio/status", &delivered, Some(TWILIO_TOKEN))
+        .post_twilio(&status_path, &delivered, Some(TWILIO_TOKEN))
         .await;
     assert_eq!(again.json::<Value>().await.unwrap()["result"], "duplicate");
     // A late "sent" never moves it back.
     let late = s
         .post_twilio(
-            "/v1/webhooks/twilio/status",
+            &status_path,
             &[("MessageSid", sid.as_str()), ("MessageStatus", "sent")],
             Some(TWILIO_TOKEN),
         )
@@ -123,7 +134,7 @@ async fn sms_go_to_twilio_and_signed_webhooks_drive_status_and_stop() {
     assert_eq!(late.json::<Value>().await.unwrap()["result"], "ignored");
     let unknown = s
         .post_twilio(
-            "/v1/webhooks/twilio/status",
+            &status_path,
             &[("MessageSid", "SMnot-ours"), ("MessageStatus", "delivered")],
             Some(TWILIO_TOKEN),
         )
@@ -199,9 +210,13 @@ async fn an_undelivered_sms_fails_its_step_with_twilios_code() {
     let contact = s.enroll(&event, "ada@example.com", Some(PHONE)).await;
     s.advance_to("2026-12-02T00:00:00Z").await;
     let sid = twilio_sid(0);
+    let requests = twilio.received_requests().await.unwrap();
+    let callback = field(&form_of(&requests[0]), "StatusCallback")
+        .unwrap()
+        .to_string();
     let r = s
         .post_twilio(
-            "/v1/webhooks/twilio/status",
+            callback.strip_prefix(&s.url("")).unwrap(),
             &[
                 ("MessageSid", sid.as_str()),
                 ("MessageStatus", "undelivered"),

@@ -217,6 +217,7 @@ impl EmailSender for ResendEmail {
         Ok(Sent {
             provider: PROVIDER.into(),
             provider_id: id,
+            echoes_send_ref: false,
         })
     }
 }

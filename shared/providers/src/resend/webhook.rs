@@ -74,6 +74,8 @@ pub fn parse(event_id: &str, body: &[u8]) -> Result<ResendEvent, ResendWebhookEr
     Ok(ResendEvent::Email(EmailEvent {
         event_id: event_id.to_string(),
         provider_message_id: email_id.to_string(),
+        // Resend's sends are indexed by its id (`Sent::echoes_send_ref`).
+        send_ref: None,
         kind,
         at,
     }))

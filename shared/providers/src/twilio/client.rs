@@ -137,8 +137,31 @@ impl TwilioSms {
     }
 }
 
+/// The status callback URL for `sms`: the configured one with the send's
+/// reference as `send=` (Twilio signs the whole URL it calls back, so the
+/// reference comes back as trustworthy as the status itself).
+fn status_callback(config: &TwilioConfig, sms: &OutgoingSms) -> Option<String> {
+    let base = config.status_callback.as_deref()?;
+    Some(match &sms.send_ref {
+        // base64url: nothing in it needs escaping in a query.
+        Some(reference) => {
+            let joiner = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{joiner}{SEND_REF_PARAM}={reference}")
+        }
+        None => base.to_string(),
+    })
+}
+
+/// The query parameter of the status callback URL that carries the send's
+/// reference.
+pub const SEND_REF_PARAM: &str = "send";
+
 /// The form Twilio gets: To, From or MessagingServiceSid, Body, StatusCallback.
-fn form<'a>(config: &'a TwilioConfig, sms: &'a OutgoingSms) -> Vec<(&'static str, &'a str)> {
+fn form<'a>(
+    config: &'a TwilioConfig,
+    sms: &'a OutgoingSms,
+    callback: Option<&'a str>,
+) -> Vec<(&'static str, &'a str)> {
     let from = config.from.as_deref().unwrap_or(&sms.from);
     let sender = if from.starts_with("MG") {
         "MessagingServiceSid"
@@ -150,8 +173,8 @@ fn form<'a>(config: &'a TwilioConfig, sms: &'a OutgoingSms) -> Vec<(&'static str
         (sender, from),
         ("Body", sms.body.as_str()),
     ];
-    if let Some(callback) = &config.status_callback {
-        form.push(("StatusCallback", callback.as_str()));
+    if let Some(callback) = callback {
+        form.push(("StatusCallback", callback));
     }
     form
 }
@@ -184,11 +207,12 @@ fn refused(status: StatusCode, retry_after: Option<u64>, body: &[u8]) -> SendErr
 #[async_trait]
 impl SmsSender for TwilioSms {
     async fn send_sms(&self, sms: &OutgoingSms) -> Result<Sent, SendError> {
+        let callback = status_callback(&self.config, sms);
         let response = self
             .http
             .post(self.config.messages_url())
             .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
-            .form(&form(&self.config, sms))
+            .form(&form(&self.config, sms, callback.as_deref()))
             .send()
             .await
             .map_err(|e| transport_error(PROVIDER, e))?;
@@ -213,6 +237,7 @@ impl SmsSender for TwilioSms {
         Ok(Sent {
             provider: PROVIDER.into(),
             provider_id: sid,
+            echoes_send_ref: sms.send_ref.is_some() && callback.is_some(),
         })
     }
 }
@@ -228,20 +253,47 @@ mod tests {
             body: "hi".into(),
             message_id: "msg_1".into(),
             step: None,
+            send_ref: None,
         }
     }
 
     #[test]
     fn the_configured_sender_wins_and_mg_sids_are_messaging_services() {
         let mut config = TwilioConfig::new("AC1", "t");
-        assert!(form(&config, &sms("+15550001111")).contains(&("From", "+15550001111")));
+        assert!(form(&config, &sms("+15550001111"), None).contains(&("From", "+15550001111")));
         config.from = Some("MG0123".into());
         let message = sms("+15550001111");
-        let f = form(&config, &message);
+        let f = form(&config, &message, None);
         assert!(f.contains(&("MessagingServiceSid", "MG0123")));
         assert!(!f
             .iter()
             .any(|(k, _)| *k == "From" || *k == "StatusCallback"));
+    }
+
+    #[test]
+    fn the_status_callback_carries_the_send_reference() {
+        let config = TwilioConfig::new("AC1", "t").with_public_url("https://api.example.com/");
+        let plain = sms("+15550001111");
+        assert_eq!(
+            status_callback(&config, &plain).as_deref(),
+            Some("https://api.example.com/v1/webhooks/twilio/status")
+        );
+        let referenced = OutgoingSms {
+            send_ref: Some("WyJhIl0".into()),
+            ..plain
+        };
+        let callback = status_callback(&config, &referenced).unwrap();
+        assert_eq!(
+            callback,
+            "https://api.example.com/v1/webhooks/twilio/status?send=WyJhIl0"
+        );
+        assert!(form(&config, &referenced, Some(&callback))
+            .contains(&("StatusCallback", callback.as_str())));
+        // No public URL, no callback: nothing would bring the reference back.
+        assert_eq!(
+            status_callback(&TwilioConfig::new("AC1", "t"), &referenced),
+            None
+        );
     }
 
     #[test]

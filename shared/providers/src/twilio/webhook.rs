@@ -96,6 +96,8 @@ pub fn status_update(params: &[(String, String)]) -> Result<SmsStatusUpdate, Web
         message_sid: sid.to_string(),
         status,
         error_code,
+        // In the callback URL's query, not the form: the route sets it.
+        send_ref: None,
     })
 }
 

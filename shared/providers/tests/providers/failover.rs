@@ -70,6 +70,7 @@ impl Scripted {
             Outcome::Sends => Ok(Sent {
                 provider: self.provider.into(),
                 provider_id: format!("{}-{n}", self.provider),
+                echoes_send_ref: false,
             }),
             Outcome::Transient => Err(SendError::Transient(format!("{} is down", self.provider))),
             Outcome::Permanent => Err(SendError::Permanent(format!(
@@ -105,6 +106,7 @@ fn email() -> OutgoingEmail {
         attachments: vec![],
         message_id: "msg_1".into(),
         step: Some("welcome".into()),
+        send_ref: None,
     }
 }
 
@@ -273,6 +275,7 @@ async fn sms_fails_over_the_same_way() {
         body: "hi".into(),
         message_id: "msg_1".into(),
         step: None,
+        send_ref: None,
     };
     assert_eq!(chain.send_sms(&sms).await.unwrap().provider, "backup-sms");
     assert_eq!(first.calls(), 1);

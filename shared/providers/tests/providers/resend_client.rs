@@ -34,6 +34,7 @@ fn email() -> OutgoingEmail {
         }],
         message_id: "msg_0190abc".into(),
         step: Some("welcome".into()),
+        send_ref: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn sms() -> OutgoingSms {
         body: "Hi Ada: you're in! Reply STOP to opt out.".into(),
         message_id: "msg_1".into(),
         step: Some("welcome".into()),
+        send_ref: None,
     }
 }
 

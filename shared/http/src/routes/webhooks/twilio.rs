@@ -10,6 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use myx_engine::webhooks;
+use myx_providers::twilio::client::SEND_REF_PARAM;
 use myx_providers::twilio::signature::{self, SignatureError};
 use myx_providers::twilio::webhook::{self as form, WebhookError};
 use serde_json::json;
@@ -64,10 +65,21 @@ async fn verified_form(
     Ok((parts, params))
 }
 
+/// A non-empty parameter of the (signed) URL's query.
+fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .uri
+        .query()
+        .and_then(|q| form::parse_form(q.as_bytes()).ok())
+        .and_then(|q| form::param(&q, name).map(str::to_string))
+        .filter(|v| !v.is_empty())
+}
+
 /// `POST /v1/webhooks/twilio/status`
 pub async fn status(State(state): State<ApiState>, request: Request) -> Result<Response, Problem> {
-    let (_, params) = verified_form(&state, request).await?;
-    let update = form::status_update(&params)?;
+    let (parts, params) = verified_form(&state, request).await?;
+    let mut update = form::status_update(&params)?;
+    update.send_ref = query_param(&parts, SEND_REF_PARAM);
     let outcome = webhooks::twilio_status(&state.engine, &update).await?;
     Ok(Json(json!({"result": outcome.as_str()})).into_response())
 }
@@ -76,12 +88,7 @@ pub async fn status(State(state): State<ApiState>, request: Request) -> Result<R
 pub async fn inbound(State(state): State<ApiState>, request: Request) -> Result<Response, Problem> {
     let (parts, params) = verified_form(&state, request).await?;
     let sms = form::inbound(&params)?;
-    let from_url = parts
-        .uri
-        .query()
-        .and_then(|q| form::parse_form(q.as_bytes()).ok())
-        .and_then(|q| form::param(&q, "tenant").map(str::to_string))
-        .filter(|t| !t.is_empty());
+    let from_url = query_param(&parts, "tenant");
     let tenant = from_url
         .or_else(|| settings(&state).ok().and_then(|s| s.sms_tenant.clone()))
         .ok_or_else(|| {

@@ -164,11 +164,13 @@ impl ProviderServer {
 }
 
 /// Stands in for SES: answers like SES v2 SendEmail (a MessageId), numbered
-/// in arrival order, and remembers (step, recipient, id); or fails
+/// in arrival order, and remembers (step, recipient, id) and the send's
+/// reference, which SES's events carry back as the `myx_send` tag; or fails
 /// transiently.
 #[derive(Default)]
 pub struct StubSes {
     sent: Mutex<Vec<(String, String, String)>>,
+    refs: Mutex<std::collections::HashMap<String, String>>,
     down: AtomicBool,
     attempts: std::sync::atomic::AtomicUsize,
 }
@@ -199,6 +201,16 @@ impl StubSes {
         self.sent.lock().unwrap().clone()
     }
 
+    /// An SES event about the email SES knows as `ses_message_id`, with
+    /// the tags SES copies from the send (ours: the send's reference).
+    pub fn event(&self, kind: &str, ses_message_id: &str, detail: Value) -> Value {
+        let mut event = ses_event(kind, ses_message_id, detail);
+        if let Some(reference) = self.refs.lock().unwrap().get(ses_message_id) {
+            event["mail"]["tags"][myx_engine::send_ref::SES_TAG] = json!([reference]);
+        }
+        event
+    }
+
     pub fn id_for(&self, step: &str) -> String {
         self.sent()
             .into_iter()
@@ -225,9 +237,16 @@ impl EmailSender for StubSes {
             email.to.clone(),
             id.clone(),
         ));
+        if let Some(reference) = &email.send_ref {
+            self.refs
+                .lock()
+                .unwrap()
+                .insert(id.clone(), reference.clone());
+        }
         Ok(Sent {
             provider: "ses".into(),
             provider_id: id,
+            echoes_send_ref: email.send_ref.is_some(),
         })
     }
 }
