@@ -176,8 +176,17 @@ async fn apply(
 /// Suppresses the contact's email address (cancelling pending email sends).
 /// An erased contact is already suppressed by hash.
 async fn suppress(engine: &Engine, message: &Message, source: &str) -> Result<(), EngineError> {
-    let Some(contact) = reads::contact(engine, &message.tenant, &message.contact_id).await? else {
+    let Some(contact) =
+        reads::contact(engine, &message.send.tenant, &message.send.contact_id).await?
+    else {
         return Ok(());
     };
-    compliance::suppress(engine, &message.tenant, &contact, Channel::Email, source).await
+    compliance::suppress(
+        engine,
+        &message.send.tenant,
+        &contact,
+        Channel::Email,
+        source,
+    )
+    .await
 }

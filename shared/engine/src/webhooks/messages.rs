@@ -9,18 +9,13 @@ use crate::ports::{Condition, Item, Key, QueryOptions, StoreError};
 use crate::records::{TimelineEntry, TimelineKind};
 use crate::send_ref::SendRef;
 use crate::timeline;
-use myx_core::Channel;
 use serde_json::{Map, Value};
 
-/// A message we sent, as a webhook finds it.
+/// A message we sent, as a webhook finds it: the send it was and our id.
 #[derive(Debug, Clone)]
 pub(crate) struct Message {
-    pub tenant: String,
+    pub send: SendRef,
     pub message_id: String,
-    pub event_id: String,
-    pub contact_id: String,
-    pub step: String,
-    pub channel: Channel,
 }
 
 impl Message {
@@ -28,13 +23,7 @@ impl Message {
     /// message sent before sends were one record, a `MSG#` copy of it
     /// whose step state is updated all the same.
     pub fn state_key(&self) -> Key {
-        keys::step_state(
-            &self.tenant,
-            &self.event_id,
-            &self.contact_id,
-            &self.step,
-            self.channel,
-        )
+        self.send.key()
     }
 }
 
@@ -83,12 +72,14 @@ fn parse(item: &Item) -> Option<Message> {
     };
     let channel = serde_json::from_value(item.data.get("channel")?.clone()).ok()?;
     Some(Message {
-        tenant: keys::tenant_of_pk(&item.key.pk)?.to_string(),
+        send: SendRef {
+            tenant: keys::tenant_of_pk(&item.key.pk)?.to_string(),
+            event_id: text("eventId")?,
+            contact_id: text("contactId")?,
+            step: text("step")?,
+            channel,
+        },
         message_id: text("messageId")?,
-        event_id: text("eventId")?,
-        contact_id: text("contactId")?,
-        step: text("step")?,
-        channel,
     })
 }
 
@@ -202,16 +193,16 @@ pub(crate) async fn record_failure(
     let entry = TimelineEntry {
         at: engine.clock.now(),
         kind: TimelineKind::Failed,
-        step: Some(message.step.clone()),
-        channel: Some(message.channel),
+        step: Some(message.send.step.clone()),
+        channel: Some(message.send.channel),
         send_at: None,
         reason: Some(why),
     };
     timeline::append(
         engine,
-        &message.tenant,
-        &message.event_id,
-        &message.contact_id,
+        &message.send.tenant,
+        &message.send.event_id,
+        &message.send.contact_id,
         entry,
     )
     .await

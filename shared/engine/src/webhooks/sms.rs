@@ -157,7 +157,7 @@ async fn apply_status(
         messages::record_failure(engine, message, why).await?;
     }
     tracing::info!(
-        tenant = %message.tenant,
+        tenant = %message.send.tenant,
         message = %message.message_id,
         status,
         "sms status updated"
