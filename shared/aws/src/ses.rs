@@ -115,13 +115,10 @@ fn tags(email: &OutgoingEmail) -> Vec<(&'static str, String)> {
     if let Some(step) = &email.step {
         tags.push(("myx_step", tag_value(step)));
     }
-    // base64url, within the tag's alphabet and length (`send_ref`): kept
-    // only if unchanged, since a mangled reference would name nothing.
-    if let Some(reference) = email
-        .send_ref
-        .as_ref()
-        .filter(|r| tag_value(r) == **r && r.len() <= send_ref::MAX_LEN)
-    {
+    // base64url within the tag's alphabet and length (`send_ref`): kept
+    // only if `tag_value` leaves it unchanged, since a mangled reference
+    // would name nothing.
+    if let Some(reference) = email.send_ref.as_ref().filter(|r| tag_value(r) == **r) {
         tags.push((send_ref::SES_TAG, reference.clone()));
     }
     tags.retain(|(_, value)| !value.is_empty());

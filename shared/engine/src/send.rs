@@ -57,8 +57,8 @@ pub enum StepStatus {
 /// redelivery that found the claim without it). Webhooks find it by the
 /// send's reference (`send_ref`) their provider brings back, or, for a
 /// provider that brings none, under GSI1 by the provider's id
-/// (`PMID#{provider}#{id}`); they record delivery and engagement on it. The analytics export
-/// calls it the `message` entity.
+/// (`PMID#{provider}#{id}`); they record delivery and engagement on it.
+/// The analytics export calls it the `message` entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepState {
@@ -69,7 +69,7 @@ pub struct StepState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Who and what, also in the key; stored for webhooks and analytics,
-    /// which find the record by the provider's id. (Absent in records
+    /// which may find the record by the provider's id. (Absent in records
     /// written before 2026-12-02's third session.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
@@ -322,8 +322,8 @@ async fn contact_step(
     // transaction; DynamoDB: concurrent GetItems): the event, the
     // registration, this step's claim, the contact, and whether the contact
     // has had an SMS yet. (The tenant comes from `tenants`' cache.)
-    // Eventually consistent: the claim and the daily count are written
-    // with conditions that check again, and a cancellation, a move or a
+    // Eventually consistent: the claim is a versioned write on the day
+    // ledger that checks again, and a cancellation, a move or a
     // suppression of the last second was a race with this send anyway. An
     // event, registration or contact that seems missing may just be new
     // (an enrollment queues its welcome two seconds after writing them):
@@ -524,22 +524,17 @@ async fn read_checks(
     let suppression = contact
         .address(channel)
         .map(|address| keys::suppression(tenant, channel, &sha256_hex(&address)));
-    let [today, yesterday] = send_ledger::keys_for(tenant, &contact.id, channel, tz, now);
-    let keys: Vec<_> = [today.clone(), yesterday.clone()]
-        .into_iter()
-        .chain(suppression.iter().cloned())
+    let ledger_keys = send_ledger::keys_for(tenant, &contact.id, channel, tz, now);
+    let keys: Vec<_> = ledger_keys
+        .iter()
+        .chain(suppression.iter())
+        .cloned()
         .collect();
     let mut items = engine.store.get_many_eventually(&keys).await?.into_iter();
-    let ledgers = Ledgers {
-        today: Ledger {
-            key: today,
-            item: items.next().flatten(),
-        },
-        yesterday: Ledger {
-            key: yesterday,
-            item: items.next().flatten(),
-        },
-    };
+    let ledgers = Ledgers::read_as(
+        ledger_keys,
+        [items.next().flatten(), items.next().flatten()],
+    );
     let suppressed = items.next().flatten().is_some();
     Ok(Checks {
         suppressed,
@@ -667,7 +662,7 @@ async fn deliver(
     match send_ledger::claim(engine, ledger, cap, &entry, claim.clone()).await? {
         Claimed::Yes => {}
         // A repeated delivery that raced the first one past its checks.
-        Claimed::Already(_) => return Ok(Outcome::Done),
+        Claimed::Already => return Ok(Outcome::Done),
         Claimed::CapReached => {
             timeline::append(
                 engine,
@@ -794,7 +789,7 @@ async fn send_notice(
         channel: Channel::Email,
         first_sms: false,
     };
-    let [today, yesterday] = send_ledger::keys_for(tenant, contact_id, Channel::Email, &tz, now);
+    let ledger_keys = send_ledger::keys_for(tenant, contact_id, Channel::Email, &tz, now);
     let suppression = keys::suppression(
         tenant,
         Channel::Email,
@@ -804,8 +799,8 @@ async fn send_notice(
         .store
         .get_many(&[
             target.state_key(),
-            today.clone(),
-            yesterday.clone(),
+            ledger_keys[0].clone(),
+            ledger_keys[1].clone(),
             suppression,
         ])
         .await?
@@ -815,16 +810,7 @@ async fn send_notice(
         // Sent already: a repeated delivery.
         return Ok(Outcome::Done);
     }
-    let ledgers = Ledgers {
-        today: Ledger {
-            key: today,
-            item: today_item,
-        },
-        yesterday: Ledger {
-            key: yesterday,
-            item: yesterday_item,
-        },
-    };
+    let ledgers = Ledgers::read_as(ledger_keys, [today_item, yesterday_item]);
     if let Some(claim) = ledgers.claim_of(&target.ledger_entry())? {
         record_claimed(engine, &target, claim).await?;
         return Ok(Outcome::Done);

@@ -96,6 +96,23 @@ pub fn entry(event_id: &str, step_id: &str) -> String {
 }
 
 impl Ledgers {
+    /// The ledgers at `keys` (from [`keys_for`]) as read: `items` in the
+    /// same order.
+    pub fn read_as(keys: [Key; 2], items: [Option<Item>; 2]) -> Self {
+        let [today, yesterday] = keys;
+        let [today_item, yesterday_item] = items;
+        Self {
+            today: Ledger {
+                key: today,
+                item: today_item,
+            },
+            yesterday: Ledger {
+                key: yesterday,
+                item: yesterday_item,
+            },
+        }
+    }
+
     /// The claim already made for `entry`, today or the day before.
     pub fn claim_of(&self, entry: &str) -> Result<Option<Claim>, EngineError> {
         for ledger in [&self.today, &self.yesterday] {
@@ -121,7 +138,7 @@ pub enum Claimed {
     /// Ours: call the provider.
     Yes,
     /// Claimed before (a repeated delivery).
-    Already(Claim),
+    Already,
     /// The day's count is at the cap.
     CapReached,
     /// Lost the versioned put [`ATTEMPTS`] times to concurrent sends.
@@ -140,8 +157,8 @@ pub async fn claim(
 ) -> Result<Claimed, EngineError> {
     for _ in 0..ATTEMPTS {
         let mut data = data_of(today.item.as_ref())?;
-        if let Some(existing) = data.sends.get(entry) {
-            return Ok(Claimed::Already(existing.clone()));
+        if data.sends.contains_key(entry) {
+            return Ok(Claimed::Already);
         }
         let count = data.count.max(data.sends.len() as u64);
         if cap.is_some_and(|cap| count >= u64::from(cap)) {
