@@ -1,19 +1,21 @@
 //! `POST /v1/enrollments`: validate, deduplicate, plan, register with Zoom
-//! (for Zoom events), schedule, record — with Idempotency-Key replay. One
-//! store transaction writes everything, so an enrollment either exists whole
-//! or not at all; timers are set first (they are only pointers: one that
-//! fires with nothing behind it does nothing). If Zoom refuses or is down,
-//! nothing is written; if our write fails after Zoom accepted, the Zoom
-//! registrant is removed again ([`registrants`]).
+//! (for Zoom events), schedule, record — with Idempotency-Key replay.
+//! Timers are set first (they are only pointers: one that fires with
+//! nothing behind it does nothing); the enrollment is then written as
+//! conditional puts in phases whose order makes a crash between any two of
+//! them safe, with the registration as the commit point ([`write`]). If
+//! Zoom refuses or is down, nothing is written; if the registration is not
+//! stored after Zoom accepted, the Zoom registrant is removed again
+//! ([`registrants`]).
 
 use crate::engine::{Engine, EngineError};
 use crate::events::get_event;
 use crate::funnels;
 use crate::keys::{self, normalize_email, sha256_hex};
-use crate::ports::{Attendee, Condition, Item, Registrant, StoreError, WriteOp};
+use crate::ports::{Attendee, Condition, Item, Key, Registrant, StoreError, WriteOp};
 use crate::records::*;
 use crate::request::Fields;
-use crate::{registrants, scheduling, timeline};
+use crate::{reads, registrants, scheduling, timeline};
 use jiff::tz::TimeZone;
 use myx_core::planner::Status;
 use myx_core::{plan, Registration};
@@ -132,6 +134,14 @@ pub fn parse_request(body: &Value) -> Result<EnrollmentRequest, EngineError> {
     }
 }
 
+/// An Idempotency-Key as the enrollment keeps it.
+struct IdempotencyKey {
+    /// SHA-256 of the key (the record's key holds it, the registration too).
+    hash: String,
+    record: Key,
+    body_hash: String,
+}
+
 /// Handles one enrollment; `idempotency_key` replays the first response.
 pub async fn enroll(
     engine: &Engine,
@@ -150,12 +160,16 @@ pub async fn enroll(
                     "must be 1 to 255 characters",
                 ));
             }
-            let idem_key = keys::idempotency(tenant, &sha256_hex(k));
-            let body_hash = sha256_hex(&body.to_string());
-            if let Some(replay) = replay(engine, &idem_key, &body_hash, now).await? {
+            let hash = sha256_hex(k);
+            let idem = IdempotencyKey {
+                record: keys::idempotency(tenant, &hash),
+                hash,
+                body_hash: sha256_hex(&body.to_string()),
+            };
+            if let Some(replay) = replay(engine, tenant, &idem, now).await? {
                 return Ok(replay);
             }
-            Some((idem_key, body_hash))
+            Some(idem)
         }
         None => None,
     };
@@ -173,39 +187,57 @@ pub async fn enroll(
 
 const RETRY: &str = "retry";
 
+/// The first answer to this Idempotency-Key, if it is on record: the 201
+/// is rebuilt from the registration it names, as a duplicate's 409 is.
 async fn replay(
     engine: &Engine,
-    key: &crate::ports::Key,
-    body_hash: &str,
+    tenant: &str,
+    idem: &IdempotencyKey,
     now: jiff::Timestamp,
 ) -> Result<Option<EnrollmentResponse>, EngineError> {
-    let Some(item) = engine.store.get(key).await? else {
+    let Some(item) = engine.store.get(&idem.record).await? else {
         return Ok(None);
     };
     if item.is_expired(now) {
         return Ok(None);
     }
-    if item.data.get("bodyHash").and_then(Value::as_str) != Some(body_hash) {
+    if item.data.get("bodyHash").and_then(Value::as_str) != Some(idem.body_hash.as_str()) {
         return Err(EngineError::Unprocessable(
             "this Idempotency-Key was already used with a different request body".into(),
         ));
     }
-    let status = item
-        .data
-        .get("status")
-        .and_then(Value::as_u64)
-        .unwrap_or(201) as u16;
-    Ok(Some(EnrollmentResponse {
-        status,
-        body: item.data.get("body").cloned().unwrap_or(Value::Null),
-    }))
+    if let Some(body) = item.data.get("body") {
+        // Records written before 2026-12-02's fifth session hold the answer.
+        let status = item.data.get("status").and_then(Value::as_u64);
+        return Ok(Some(EnrollmentResponse {
+            status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(201),
+            body: body.clone(),
+        }));
+    }
+    let named = |field| item.data.get(field).and_then(Value::as_str);
+    let (Some(event_id), Some(contact_id)) = (named("eventId"), named("contactId")) else {
+        return Err(EngineError::Internal(
+            "an idempotency record names no enrollment".into(),
+        ));
+    };
+    let event = match get_event(engine, tenant, event_id).await {
+        Ok((event, _)) => event,
+        Err(EngineError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // Erased since: nothing to replay; the request enrolls again.
+    let Some(reg) = reads::registration(engine, tenant, event_id, contact_id).await? else {
+        return Ok(None);
+    };
+    let body = existing_enrollment(engine, tenant, &event, &reg, None).await?;
+    Ok(Some(EnrollmentResponse { status: 201, body }))
 }
 
 async fn attempt(
     engine: &Engine,
     tenant: &str,
     req: &EnrollmentRequest,
-    idem: Option<&(crate::ports::Key, String)>,
+    idem: Option<&IdempotencyKey>,
 ) -> Result<EnrollmentResponse, EngineError> {
     let now = engine.clock.now();
     let (event, _) = get_event(engine, tenant, &req.event_id)
@@ -238,19 +270,49 @@ async fn attempt(
             .map(str::to_string),
         None => None,
     };
+    let mut contact_missing = false;
     if let Some(contact_id) = &existing_contact {
-        if let Some(reg) = engine
-            .store
-            .get(&keys::registration(tenant, &event.id, contact_id))
-            .await?
-        {
-            let reg: RegistrationRecord = from_data(&reg)?;
-            let existing = existing_enrollment(engine, tenant, &event, &reg).await?;
+        let wanted = [
+            keys::registration(tenant, &event.id, contact_id),
+            keys::contact(tenant, contact_id),
+            keys::contact_enrollment(tenant, contact_id, &event.id),
+        ];
+        let mut items = engine.store.get_many(&wanted).await?.into_iter();
+        let (reg_item, contact_item, enrolled_item) = (
+            items.next().flatten(),
+            items.next().flatten(),
+            items.next().flatten(),
+        );
+        if let Some(reg_item) = reg_item {
+            let reg: RegistrationRecord = from_data(&reg_item)?;
+            // The contact's enrollment index is written last: without it,
+            // the enrollment's last writes never landed; they are made now.
+            let repair = enrolled_item.is_none().then_some(idem);
+            let existing = existing_enrollment(engine, tenant, &event, &reg, repair).await?;
+            if let Some(own) =
+                idem.filter(|i| reg.idempotency_key.as_deref() == Some(i.hash.as_str()))
+            {
+                // This request's own enrollment: its first answer was lost
+                // (the repair above), or a concurrent twin with the same key
+                // got there first (its record answers, unless expired).
+                if repair.is_some() {
+                    return Ok(EnrollmentResponse {
+                        status: 201,
+                        body: existing,
+                    });
+                }
+                if let Some(replayed) = replay(engine, tenant, own, now).await? {
+                    return Ok(replayed);
+                }
+            }
             return Err(EngineError::Conflict {
                 message: "this email is already enrolled in this event".into(),
                 existing,
             });
         }
+        // An attempt that wrote the email's index and died before the
+        // contact: this one writes the contact.
+        contact_missing = contact_item.is_none();
     }
     let contact_id = existing_contact
         .clone()
@@ -286,18 +348,18 @@ async fn attempt(
         event: &event,
         email,
         email_key,
-        existing_contact,
+        new_contact: existing_contact.is_none(),
+        contact_missing,
         contact_id,
         enrollment_id,
         zone_name,
         planned: &planned,
     };
     let written = write(engine, tenant, req, idem, prepared, registrant.as_ref()).await;
-    let stored = matches!(&written, Ok(w) if w.stored);
-    if let (Some(registrant), false) = (&registrant, stored) {
+    if let (Some(registrant), false) = (&registrant, written.stored) {
         registrants::undo(engine, tenant, &event, registrant).await;
     }
-    written.map(|w| w.response)
+    written.response
 }
 
 /// What [`attempt`] decided before writing.
@@ -305,36 +367,54 @@ struct Prepared<'a> {
     now: jiff::Timestamp,
     event: &'a EventRecord,
     email: String,
-    email_key: crate::ports::Key,
-    existing_contact: Option<String>,
+    email_key: Key,
+    /// No contact has this email yet: its index and the contact are written.
+    new_contact: bool,
+    /// The email's index names a contact that was never written.
+    contact_missing: bool,
     contact_id: String,
     enrollment_id: String,
     zone_name: String,
     planned: &'a myx_core::planner::Plan<'a>,
 }
 
-/// The answer, and whether this request's enrollment was stored (a
-/// replayed answer is someone else's).
+/// The answer, and whether this request's registration was stored (then
+/// the Zoom registrant is kept, even if a later write failed).
 struct Written {
-    response: EnrollmentResponse,
+    response: Result<EnrollmentResponse, EngineError>,
     stored: bool,
 }
 
-/// Sets the timers and writes the enrollment in one transaction.
+/// Sets the timers, then writes the enrollment as conditional puts in an
+/// order that makes every crash safe (no transaction: on DynamoDB it would
+/// bill each item twice). The registration is the commit point:
+/// - before it, what is harmless alone and reused or repaired by a retry:
+///   the email's index first (a contact is never left unreachable by its
+///   email, which erasure starts from), then the contact, the phone's
+///   index, the Zoom registrant's, the enrollment id's and the consents;
+/// - after it, what must not exist without it: the timeline's entries and
+///   the idempotency record, then the contact's index of its enrollments,
+///   last, which tells a duplicate whether they landed (it writes them
+///   again if not: their keys are the enrollment's own).
 async fn write(
     engine: &Engine,
     tenant: &str,
     req: &EnrollmentRequest,
-    idem: Option<&(crate::ports::Key, String)>,
+    idem: Option<&IdempotencyKey>,
     prepared: Prepared<'_>,
     registrant: Option<&Registrant>,
-) -> Result<Written, EngineError> {
+) -> Written {
+    let not_stored = |e: EngineError| Written {
+        response: Err(e),
+        stored: false,
+    };
     let Prepared {
         now,
         event,
         email,
         email_key,
-        existing_contact,
+        new_contact,
+        contact_missing,
         contact_id,
         enrollment_id,
         zone_name,
@@ -353,11 +433,23 @@ async fn write(
         planned,
     );
 
-    scheduling::schedule_contact_sends(engine, tenant, event, &contact_id, &planned.sends, true)
-        .await?;
+    if let Err(e) =
+        scheduling::schedule_contact_sends(engine, tenant, event, &contact_id, &planned.sends, true)
+            .await
+    {
+        return not_stored(e);
+    }
 
-    let mut ops = Vec::with_capacity(planned.sends.len() + 8);
-    if existing_contact.is_none() {
+    let put = |item, condition| WriteOp::Put { item, condition };
+    let mut email_index = Vec::new();
+    if new_contact {
+        email_index.push(put(
+            Item::new(email_key, json!({"contactId": contact_id})),
+            Condition::NotExists,
+        ));
+    }
+    let mut before = Vec::with_capacity(8);
+    if new_contact || contact_missing {
         let contact = ContactRecord {
             id: contact_id.clone(),
             email: email.clone(),
@@ -367,23 +459,54 @@ async fn write(
             custom_fields: req.custom_fields.clone(),
             created_at: now,
         };
-        ops.push(WriteOp::Put {
-            item: Item::new(keys::contact(tenant, &contact_id), to_data(&contact)),
-            condition: Condition::NotExists,
-        });
-        ops.push(WriteOp::Put {
-            item: Item::new(email_key, json!({"contactId": contact_id})),
-            condition: Condition::NotExists,
-        });
+        before.push(put(
+            Item::new(keys::contact(tenant, &contact_id), to_data(&contact)),
+            Condition::NotExists,
+        ));
     }
     if let Some(phone) = &req.phone {
-        ops.push(WriteOp::Put {
-            item: Item::new(
+        before.push(put(
+            Item::new(
                 keys::contact_by_phone(tenant, &sha256_hex(phone)),
                 json!({"contactId": contact_id}),
             ),
-            condition: Condition::None,
-        });
+            Condition::None,
+        ));
+    }
+    if let Some(r) = registrant {
+        // Zoom's participant_joined names the registrant: find the contact.
+        before.push(put(
+            Item::new(
+                keys::zoom_registrant(tenant, &event.id, &r.registrant_id),
+                json!({"contactId": contact_id}),
+            ),
+            Condition::None,
+        ));
+    }
+    before.push(put(
+        Item::new(
+            keys::enrollment_by_id(tenant, &enrollment_id),
+            to_data(&EnrollmentRef {
+                event_id: event.id.clone(),
+                contact_id: contact_id.clone(),
+            }),
+        ),
+        Condition::NotExists,
+    ));
+    for (channel, given) in [
+        (myx_core::Channel::Email, req.consent.email),
+        (myx_core::Channel::Sms, req.consent.sms),
+    ] {
+        if channel == myx_core::Channel::Sms && req.phone.is_none() {
+            continue;
+        }
+        before.push(put(
+            Item::new(
+                keys::consent(tenant, &contact_id, channel, now, &engine.ids.new_id("cns")),
+                json!({"channel": channel, "granted": given, "source": "enrollment", "eventId": event.id, "at": now}),
+            ),
+            Condition::NotExists,
+        ));
     }
     let reg = RegistrationRecord {
         enrollment_id: enrollment_id.clone(),
@@ -395,58 +518,71 @@ async fn write(
         join_url,
         registrant_id: registrant.map(|r| r.registrant_id.clone()),
         attendance: Attendance::Unknown,
+        idempotency_key: idem.map(|i| i.hash.clone()),
     };
-    ops.push(WriteOp::Put {
-        item: Item::new(
+    let registration = vec![put(
+        Item::new(
             keys::registration(tenant, &event.id, &contact_id),
             to_data(&reg),
         ),
-        condition: Condition::NotExists,
-    });
-    if let Some(r) = registrant {
-        // Zoom's participant_joined names the registrant: find the contact.
-        ops.push(WriteOp::Put {
-            item: Item::new(
-                keys::zoom_registrant(tenant, &event.id, &r.registrant_id),
-                json!({"contactId": contact_id}),
-            ),
-            condition: Condition::None,
-        });
-    }
-    ops.push(WriteOp::Put {
-        item: Item::new(
-            keys::enrollment_by_id(tenant, &enrollment_id),
-            to_data(&EnrollmentRef {
-                event_id: event.id.clone(),
-                contact_id: contact_id.clone(),
-            }),
-        ),
-        condition: Condition::NotExists,
-    });
-    ops.push(WriteOp::Put {
-        item: Item::new(
-            keys::contact_enrollment(tenant, &contact_id, &event.id),
-            json!({"eventId": event.id, "enrollmentId": enrollment_id}),
-        ),
-        condition: Condition::NotExists,
-    });
-    for (channel, given) in [
-        (myx_core::Channel::Email, req.consent.email),
-        (myx_core::Channel::Sms, req.consent.sms),
-    ] {
-        if channel == myx_core::Channel::Sms && req.phone.is_none() {
-            continue;
+        Condition::NotExists,
+    )];
+    match engine
+        .store
+        .write_in_order(vec![email_index, before, registration])
+        .await
+    {
+        Ok(()) => {}
+        // A concurrent enrollment of the same email (its index, or its
+        // registration, came first): the retry finds it.
+        Err(StoreError::ConditionFailed(_)) => {
+            return not_stored(EngineError::Unavailable(RETRY.into()))
         }
-        ops.push(WriteOp::Put {
-            item: Item::new(
-                keys::consent(tenant, &contact_id, channel, now, &engine.ids.new_id("cns")),
-                json!({"channel": channel, "granted": given, "source": "enrollment", "eventId": event.id, "at": now}),
-            ),
-            condition: Condition::NotExists,
-        });
+        Err(e) => return not_stored(e.into()),
     }
+    match engine
+        .store
+        .write_in_order(followers(engine, tenant, event, &reg, &planned.sends, idem))
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(tenant, event = %event.id, contact = %contact_id, enrollment = %enrollment_id, "enrolled");
+            Written {
+                response: Ok(EnrollmentResponse {
+                    status: 201,
+                    body: response,
+                }),
+                stored: true,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(tenant, event = %event.id, contact = %contact_id, enrollment = %enrollment_id, error = %e, "enrolled, but its timeline and indexes are not all written: a retry writes them");
+            Written {
+                response: Err(EngineError::Unavailable(
+                    "the enrollment is stored but not yet complete; retry the request".into(),
+                )),
+                stored: true,
+            }
+        }
+    }
+}
+
+/// What an enrollment writes after its registration, in two phases: the
+/// timeline's entries and the idempotency record (if `idem` is the key the
+/// registration was made with), then the contact's index of its
+/// enrollments. Every key is the enrollment's own, so writing them again
+/// (a duplicate repairing them) rewrites the same items.
+fn followers(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    reg: &RegistrationRecord,
+    sends: &[myx_core::PlannedSend<'_>],
+    idem: Option<&IdempotencyKey>,
+) -> Vec<Vec<WriteOp>> {
+    let (at, contact_id, enrollment_id) = (reg.registered_at, &reg.contact_id, &reg.enrollment_id);
     let enrolled = TimelineEntry {
-        at: now,
+        at,
         kind: TimelineKind::Enrolled,
         step: None,
         channel: None,
@@ -456,62 +592,47 @@ async fn write(
             event.funnel_id, event.funnel_version
         )),
     };
-    ops.push(timeline::append_op(
-        engine,
-        tenant,
-        &event.id,
-        &contact_id,
-        &enrolled,
-    ));
-    ops.push(timeline::plan_op(
-        engine,
-        tenant,
-        &event.id,
-        &contact_id,
-        now,
-        &planned.sends,
-        None,
-    ));
-    let idem_index = idem.map(|(key, body_hash)| {
-        ops.push(WriteOp::Put {
+    let mut records = vec![
+        timeline::entry_op(
+            tenant,
+            &event.id,
+            contact_id,
+            &enrolled,
+            &format!("{enrollment_id}.0"),
+        ),
+        timeline::plan_op_at(
+            tenant,
+            &event.id,
+            contact_id,
+            at,
+            sends,
+            None,
+            &format!("{enrollment_id}.1"),
+        ),
+    ];
+    let own_key = idem.filter(|i| reg.idempotency_key.as_deref() == Some(i.hash.as_str()));
+    if let Some(idem) = own_key {
+        let now = engine.clock.now();
+        // The answer is not stored: a replay rebuilds it from the
+        // registration (a duplicate's 409 does the same), which keeps the
+        // record to one write unit.
+        records.push(WriteOp::Put {
             item: Item::new(
-                key.clone(),
-                json!({"bodyHash": body_hash, "status": 201, "body": response}),
+                idem.record.clone(),
+                json!({"bodyHash": idem.body_hash, "status": 201, "eventId": event.id, "contactId": contact_id}),
             )
-            .expiring_at(
-                now.checked_add(engine.config.idempotency_ttl)
-                    .unwrap_or(now),
-            ),
-            condition: Condition::NotExistsOrExpired(now),
+            .expiring_at(now.checked_add(engine.config.idempotency_ttl).unwrap_or(now)),
+            condition: Condition::None,
         });
-        ops.len() - 1
-    });
-    match engine.store.transact(ops).await {
-        Ok(()) => {
-            tracing::info!(tenant, event = %event.id, contact = %contact_id, enrollment = %enrollment_id, "enrolled");
-            Ok(Written {
-                response: EnrollmentResponse {
-                    status: 201,
-                    body: response,
-                },
-                stored: true,
-            })
-        }
-        Err(StoreError::TransactionCancelled { index, .. }) if Some(index) == idem_index => {
-            // The same key won a race: answer what it answered.
-            let (key, hash) =
-                idem.ok_or_else(|| EngineError::Internal("idempotency index without key".into()))?;
-            let response = replay(engine, key, hash, now)
-                .await?
-                .ok_or_else(|| EngineError::Unavailable(RETRY.into()))?;
-            Ok(Written {
-                response,
-                stored: false,
-            })
-        }
-        Err(StoreError::TransactionCancelled { .. }) => Err(EngineError::Unavailable(RETRY.into())),
-        Err(e) => Err(e.into()),
     }
+    let index = WriteOp::Put {
+        item: Item::new(
+            keys::contact_enrollment(tenant, contact_id, &event.id),
+            json!({"eventId": event.id, "enrollmentId": enrollment_id}),
+        ),
+        condition: Condition::None,
+    };
+    vec![records, vec![index]]
 }
 
 /// The 201 body: the enrollment, its calendar links and the sends its
@@ -546,14 +667,16 @@ fn enrollment_body(
 /// now, rebuilt from the registration and the event (the planner is
 /// deterministic, so it equals the first answer unless the event moved
 /// since; then it shows the sends as they now stand). Nothing of it is
-/// stored: registrations are read at every send, and on DynamoDB written
-/// twice in the enrollment's transaction, so their size is paid for many
-/// times over.
+/// stored: registrations are read at every send, so their size is paid
+/// for many times over. `repair`: the enrollment's writes after its
+/// registration ([`followers`]) are made again, with this request's
+/// Idempotency-Key if it is the registration's.
 async fn existing_enrollment(
     engine: &Engine,
     tenant: &str,
     event: &EventRecord,
     reg: &RegistrationRecord,
+    repair: Option<Option<&IdempotencyKey>>,
 ) -> Result<Value, EngineError> {
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
@@ -562,6 +685,11 @@ async fn existing_enrollment(
         .ok_or_else(|| EngineError::Internal(format!("unknown stored zone {:?}", reg.timezone)))?;
     let planned = plan(&funnel, event.window(), &registration, None)
         .map_err(|e| EngineError::Internal(format!("planning failed: {e}")))?;
+    if let Some(idem) = repair {
+        let phases = followers(engine, tenant, event, reg, &planned.sends, idem);
+        engine.store.write_in_order(phases).await?;
+        tracing::info!(tenant, event = %event.id, contact = %reg.contact_id, enrollment = %reg.enrollment_id, "an enrollment's timeline and indexes written by a retry");
+    }
     Ok(enrollment_body(
         engine,
         tenant,

@@ -120,6 +120,11 @@ pub struct RegistrationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registrant_id: Option<String>,
     pub attendance: Attendance,
+    /// SHA-256 of the Idempotency-Key the enrollment came with: a retry
+    /// with the same key is answered as the first request was (201), even
+    /// when the enrollment's last writes never landed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
     // Registrations written before 2026-12-02 also hold `response` (the
     // first answer); it is ignored: a duplicate's 409 is rebuilt.
 }

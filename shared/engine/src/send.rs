@@ -320,25 +320,34 @@ async fn contact_step(
     };
     // Everything a send reads by key, read together (SQLite: one read
     // transaction; DynamoDB: concurrent GetItems): the event, the
-    // registration, this step's claim, the contact, and whether the contact
-    // has had an SMS yet. (The tenant comes from `tenants`' cache.)
+    // registration, this step's claim, the contact, and for an SMS whether
+    // the contact has had one yet. (The tenant comes from `tenants`' cache.)
     // Eventually consistent: the claim is a versioned write on the day
     // ledger that checks again, and a cancellation, a move or a
     // suppression of the last second was a race with this send anyway. An
     // event, registration or contact that seems missing may just be new
     // (an enrollment queues its welcome two seconds after writing them):
     // those are read again, strongly, before the send gives up on them.
-    let wanted = [
+    let mut wanted = vec![
         keys::event(tenant, event_id),
         keys::registration(tenant, event_id, contact_id),
         target.state_key(),
         keys::contact(tenant, contact_id),
-        keys::sms_introduced(tenant, contact_id),
     ];
+    if channel == Channel::Sms {
+        wanted.push(keys::sms_introduced(tenant, contact_id));
+    }
+    // Always five: an email's "introduced" slot stays empty.
     let five = |items: Vec<Option<Item>>| -> Result<[Option<Item>; 5], EngineError> {
-        items
-            .try_into()
-            .map_err(|_| EngineError::Internal("get_many answered another number of items".into()))
+        let asked = items.len();
+        let mut items = items.into_iter();
+        let five = std::array::from_fn(|_| items.next().flatten());
+        match asked == wanted.len() {
+            true => Ok(five),
+            false => Err(EngineError::Internal(
+                "get_many answered another number of items".into(),
+            )),
+        }
     };
     let mut items = five(engine.store.get_many_eventually(&wanted).await?)?;
     if let [None, _, _, _, _] | [_, None, _, _, _] | [_, _, _, None, _] = &items {

@@ -17,12 +17,24 @@ pub fn append_op(
     entry: &TimelineEntry,
 ) -> WriteOp {
     let seq = engine.ids.new_id("tl");
+    entry_op(tenant, event, contact, entry, &seq)
+}
+
+/// A write op putting `entry` at sequence id `seq`: the same `seq` writes
+/// the same item again (an enrollment's repair rewrites its own entries).
+pub fn entry_op(
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    entry: &TimelineEntry,
+    seq: &str,
+) -> WriteOp {
     WriteOp::Put {
         item: Item::new(
-            keys::timeline_entry(tenant, event, contact, entry.at, &seq),
+            keys::timeline_entry(tenant, event, contact, entry.at, seq),
             to_data(entry),
         ),
-        condition: Condition::NotExists,
+        condition: Condition::None,
     }
 }
 
@@ -72,6 +84,20 @@ pub fn plan_op(
     sends: &[PlannedSend<'_>],
     prefix: Option<&str>,
 ) -> WriteOp {
+    let seq = engine.ids.new_id("tl");
+    plan_op_at(tenant, event, contact, at, sends, prefix, &seq)
+}
+
+/// [`plan_op`] at sequence id `seq` (see [`entry_op`]).
+pub fn plan_op_at(
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    at: jiff::Timestamp,
+    sends: &[PlannedSend<'_>],
+    prefix: Option<&str>,
+    seq: &str,
+) -> WriteOp {
     let entries: Vec<TimelineEntry> = sends
         .iter()
         .map(|s| {
@@ -85,15 +111,14 @@ pub fn plan_op(
             entry
         })
         .collect();
-    let seq = engine.ids.new_id("tl");
     // Every entry of a plan has the plan's time: stored once, on the item.
     let stored: Vec<PlanEntry> = entries.into_iter().map(PlanEntry::from).collect();
     WriteOp::Put {
         item: Item::new(
-            keys::timeline_entry(tenant, event, contact, at, &seq),
+            keys::timeline_entry(tenant, event, contact, at, seq),
             serde_json::json!({ "at": at, "plan": stored }),
         ),
-        condition: Condition::NotExists,
+        condition: Condition::None,
     }
 }
 

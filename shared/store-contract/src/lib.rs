@@ -77,6 +77,7 @@ macro_rules! contract_tests {
             transact_of_nothing_is_a_no_op,
             transact_of_one_write_reports_its_condition_as_a_transaction,
             write_each_applies_each_write_and_names_a_failed_condition,
+            write_in_order_applies_phases_and_stops_at_a_failed_one,
             concurrent_conditional_puts_have_one_winner,
             concurrent_versioned_updates_lose_nothing,
         );

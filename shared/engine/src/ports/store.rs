@@ -198,6 +198,23 @@ pub trait TableStore: Send + Sync {
         });
         futures_util::future::try_join_all(writes).await.map(|_| ())
     }
+    /// Phases of writes, each as [`write_each`](Self::write_each), a phase
+    /// only once the one before it is applied: for writes whose crash-safety
+    /// is their order (what an earlier phase writes must be harmless when
+    /// a later one never comes, and a retry repairs or reuses it). A store
+    /// may commit every phase together instead (SQLite: one transaction,
+    /// so the limits of `transact` apply to all phases together). When one
+    /// fails, the phases before it may have been applied (or, in a store
+    /// that commits together, none); the error is the first failure
+    /// (`ConditionFailed` with its key for a failed condition).
+    async fn write_in_order(&self, phases: Vec<Vec<WriteOp>>) -> Result<(), StoreError> {
+        for phase in phases {
+            if !phase.is_empty() {
+                self.write_each(phase).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Most operations one transaction may hold (DynamoDB's limit).

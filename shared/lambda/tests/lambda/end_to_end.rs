@@ -16,18 +16,28 @@ use myx_engine::TableStore;
 use myx_lambda::HttpFunction;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 const FUNNEL_YAML: &str = include_str!("../../../../examples/funnels/webinar.yaml");
 
 /// A Twilio Messages API that accepts every SMS.
 pub async fn twilio() -> MockServer {
+    twilio_answering(twilio_accepted()).await
+}
+
+/// Twilio's answer to an accepted SMS.
+pub fn twilio_accepted() -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(json!({
+        "sid": "SM5e8a3b1c9d7f4e2a6b0c8d1e3f5a7b9c", "status": "queued"
+    }))
+}
+
+/// A Twilio Messages API whose every SMS `responder` answers.
+pub async fn twilio_answering(responder: impl Respond + 'static) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path_regex(r"^/2010-04-01/Accounts/AC0+/Messages\.json$"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "sid": "SM5e8a3b1c9d7f4e2a6b0c8d1e3f5a7b9c", "status": "queued"
-        })))
+        .respond_with(responder)
         .mount(&server)
         .await;
     server

@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// One request as sent.
 #[derive(Debug, Clone)]
@@ -23,6 +24,10 @@ pub struct Call {
     pub body: Option<Value>,
     /// The response's Content-Length.
     pub response_bytes: u64,
+    /// When the request left and its response arrived (for the cost
+    /// test's model of which requests wait on which).
+    pub started: Instant,
+    pub ended: Instant,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -115,8 +120,10 @@ impl HttpConnector for CountingConnector {
             .and_then(|bytes| serde_json::from_slice(bytes).ok());
         let future = self.inner.call(request);
         let log = self.log.clone();
+        let started = Instant::now();
         HttpConnectorFuture::new(async move {
             let response = future.await?;
+            let ended = Instant::now();
             let response_bytes = response
                 .headers()
                 .get("content-length")
@@ -127,6 +134,8 @@ impl HttpConnector for CountingConnector {
                 operation,
                 body,
                 response_bytes,
+                started,
+                ended,
             });
             Ok(response)
         })

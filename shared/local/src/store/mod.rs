@@ -142,4 +142,11 @@ impl TableStore for SqliteStore {
             other => other,
         })
     }
+
+    /// All phases as one transaction, for the same reason as `write_each`
+    /// (none applied on a failure is an outcome the port allows).
+    async fn write_in_order(&self, phases: Vec<Vec<WriteOp>>) -> Result<(), StoreError> {
+        self.write_each(phases.into_iter().flatten().collect())
+            .await
+    }
 }

@@ -264,12 +264,12 @@ enum Failure {
     CommitThenFail,
 }
 
-/// Transactions that write a registration fail.
+/// Ordered writes that include a registration fail.
 struct RegistrationWritesFail(Failure);
 
 impl Fault for RegistrationWritesFail {
-    fn transact(&self, ops: &[WriteOp]) -> Option<TransactFailure> {
-        let registration = ops.iter().any(|op| {
+    fn write_in_order(&self, phases: &[Vec<WriteOp>]) -> Option<TransactFailure> {
+        let registration = phases.iter().flatten().any(|op| {
             matches!(op, WriteOp::Put { item, .. } if item.key.sk.starts_with(keys::REGISTRATION_PREFIX))
         });
         let error = StoreError::Unavailable("injected: the table did not answer".into());

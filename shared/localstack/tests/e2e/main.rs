@@ -17,6 +17,7 @@ mod e2e_twilio;
 mod e2e_webinar;
 mod e2e_zoom_enroll;
 mod e2e_zoom_webhooks;
+mod enrollment_writes;
 mod fan_out_pages;
 mod funnel_dir;
 mod openapi_sync;

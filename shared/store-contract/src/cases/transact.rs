@@ -402,3 +402,42 @@ pub async fn write_each_applies_each_write_and_names_a_failed_condition(store: &
     assert_eq!(failed, Err(StoreError::ConditionFailed(a.key.clone())));
     assert_eq!(store.write_each(vec![]).await, Ok(()));
 }
+
+/// `write_in_order`: every phase applied; a phase whose write fails its
+/// condition is reported with that key, and no later phase is applied
+/// (whether earlier ones were is the store's choice: SQLite commits all
+/// phases together).
+pub async fn write_in_order_applies_phases_and_stops_at_a_failed_one(store: &dyn TableStore) {
+    let scope = Scope::new("write-in-order");
+    let pk = scope.pk("ENR");
+    let (a, b, c) = (item(&pk, "A"), item(&pk, "B"), item(&pk, "C"));
+    store
+        .write_in_order(vec![
+            vec![put(a.clone(), Condition::NotExists)],
+            vec![],
+            vec![
+                put(b.clone(), Condition::NotExists),
+                put(c.clone(), Condition::None),
+            ],
+        ])
+        .await
+        .expect("write_in_order applies");
+    for written in [&a, &b, &c] {
+        assert_eq!(read(store, &written.key).await.as_ref(), Some(written));
+    }
+    let (d, e) = (item(&pk, "D"), item(&pk, "E"));
+    let failed = store
+        .write_in_order(vec![
+            vec![put(d.clone(), Condition::None)],
+            vec![put(item(&pk, "B"), Condition::NotExists)],
+            vec![put(e.clone(), Condition::None)],
+        ])
+        .await;
+    assert_eq!(failed, Err(StoreError::ConditionFailed(b.key.clone())));
+    assert_eq!(
+        read(store, &e.key).await,
+        None,
+        "no phase after the failed one"
+    );
+    assert_eq!(store.write_in_order(vec![]).await, Ok(()));
+}

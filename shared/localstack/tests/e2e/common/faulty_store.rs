@@ -18,6 +18,11 @@ pub trait Fault: Send + Sync + 'static {
     fn transact(&self, _ops: &[WriteOp]) -> Option<TransactFailure> {
         None
     }
+    /// `Some(failure)`: `write_in_order` fails, after applying what the
+    /// failure says.
+    fn write_in_order(&self, _phases: &[Vec<WriteOp>]) -> Option<TransactFailure> {
+        None
+    }
     /// `true`: eventually consistent reads see none of the items (as a
     /// replica that has not caught up with them would).
     fn stale_reads(&self) -> bool {
@@ -30,6 +35,8 @@ pub enum TransactFailure {
     Refuse(StoreError),
     /// Stored, then reported as failed (an answer lost on the way back).
     CommitThenFail(StoreError),
+    /// `write_in_order`'s first phases applied, then the process dies.
+    PhasesThenFail(usize, StoreError),
 }
 
 pub struct FaultyStore<F> {
@@ -69,6 +76,22 @@ impl<F: Fault> TableStore for FaultyStore<F> {
             Some(TransactFailure::Refuse(error)) => Err(error),
             Some(TransactFailure::CommitThenFail(error)) => {
                 self.inner.transact(ops).await?;
+                Err(error)
+            }
+            Some(TransactFailure::PhasesThenFail(_, error)) => Err(error),
+        }
+    }
+    async fn write_in_order(&self, phases: Vec<Vec<WriteOp>>) -> Result<(), StoreError> {
+        match self.fault.write_in_order(&phases) {
+            None => self.inner.write_in_order(phases).await,
+            Some(TransactFailure::Refuse(error)) => Err(error),
+            Some(TransactFailure::CommitThenFail(error)) => {
+                self.inner.write_in_order(phases).await?;
+                Err(error)
+            }
+            Some(TransactFailure::PhasesThenFail(applied, error)) => {
+                let applied = phases.into_iter().take(applied).collect();
+                self.inner.write_in_order(applied).await?;
                 Err(error)
             }
         }
