@@ -11,6 +11,7 @@ use crate::reads::for_each_registration;
 use crate::records::*;
 use crate::request::Fields;
 use crate::{funnels, scheduling, timeline};
+use myx_core::funnel::Phase;
 use myx_core::plan;
 use myx_core::Funnel;
 use serde_json::Value;
@@ -355,25 +356,60 @@ pub async fn start_branches_if_completed(
 }
 
 /// Everyone not marked attended becomes a no-show; each registrant's
-/// post-event branch starts.
+/// post-event branch starts: planned on it, with a timer of their own for
+/// a send the planner moved off its event-anchored time. The event's
+/// post-event timers are set first, so that a failure half-way loses no
+/// event-anchored send (a registrant not yet marked is a no-show to the
+/// fan-out as well).
 async fn start_branches(engine: &Engine, tenant: &str, event_id: &str) -> Result<(), EngineError> {
-    for_each_registration(engine, tenant, event_id, |reg| async move {
-        if reg.attendance == Attendance::Unknown {
-            let key = keys::registration(tenant, event_id, &reg.contact_id);
-            let mut updated = reg.clone();
-            updated.attendance = Attendance::NoShow;
-            engine
-                .store
-                .put(Item::new(key, to_data(&updated)), Condition::Exists)
+    let (event, _) = get_event(engine, tenant, event_id).await?;
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    scheduling::schedule_post_event_timers(engine, tenant, &event, &funnel).await?;
+    let now = engine.clock.now();
+    let window = event.window();
+    for_each_registration(engine, tenant, event_id, |mut reg| {
+        let (event, funnel) = (&event, &funnel);
+        async move {
+            let mut writes = Vec::with_capacity(2);
+            if reg.attendance == Attendance::Unknown {
+                reg.attendance = Attendance::NoShow;
+                let key = keys::registration(tenant, event_id, &reg.contact_id);
+                writes.push(WriteOp::Put {
+                    item: Item::new(key, to_data(&reg)),
+                    condition: Condition::Exists,
+                });
+            }
+            if let Some(registration) = reg.planner_input() {
+                let p = plan(funnel, window, &registration, Some(reg.branch()))
+                    .map_err(|e| EngineError::Internal(e.to_string()))?;
+                let post: Vec<_> = p
+                    .sends
+                    .into_iter()
+                    .filter(|s| s.phase != Phase::PreEvent)
+                    .collect();
+                scheduling::schedule_contact_sends(
+                    engine,
+                    tenant,
+                    event,
+                    &reg.contact_id,
+                    &post,
+                    true,
+                )
                 .await?;
+                writes.push(timeline::plan_op(
+                    engine,
+                    tenant,
+                    event_id,
+                    &reg.contact_id,
+                    now,
+                    &post,
+                    None,
+                ));
+            }
+            engine.store.write_each(writes).await?;
+            Ok(())
         }
-        let message = WorkMessage::PostEvent {
-            tenant: tenant.to_string(),
-            event: event_id.to_string(),
-            contact: reg.contact_id.clone(),
-        };
-        engine.queue.enqueue(vec![message], 0).await?;
-        Ok(())
     })
     .await?;
     Ok(())

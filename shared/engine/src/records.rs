@@ -130,6 +130,15 @@ pub struct RegistrationRecord {
 }
 
 impl RegistrationRecord {
+    /// The post-event branch this registrant follows: not marked attended
+    /// is a no-show.
+    pub fn branch(&self) -> myx_core::Branch {
+        match self.attendance {
+            Attendance::Attended => myx_core::Branch::Attended,
+            Attendance::NoShow | Attendance::Unknown => myx_core::Branch::NoShow,
+        }
+    }
+
     /// This registration as planner input; `None` when the stored zone is
     /// unknown to the time-zone database.
     pub fn planner_input(&self) -> Option<myx_core::Registration<'_>> {

@@ -1,9 +1,12 @@
 //! Turning plans into timers. Two kinds, as in the architecture:
 //! - event-anchored: one timer per (event, `before_event` step), fanned out
 //!   to registrants when it fires; moving an event moves a handful of timers;
+//!   likewise one per (event, `after_event_end` step), set when the
+//!   post-event branches start and fanned out to the registrants of the
+//!   step's branch;
 //! - contact-anchored: one timer per (enrollment, step, channel) for every
 //!   send whose time is the contact's own (after registration, compressed,
-//!   deferred by quiet hours, local wall-clock times, post-event sends).
+//!   deferred by quiet hours or a minimum gap, local wall-clock times).
 //!
 //! Sends due within the queue horizon skip the timer and go to the queue with
 //! a delay. Timer names are deterministic, so scheduling again replaces.
@@ -55,9 +58,11 @@ const CONTACT_PREFIX_MAX: usize = 64 - 3 - 1 - 24;
 
 /// A send the event-level timer delivers (so it needs no timer of its own).
 pub fn covered_by_event_timer(send: &PlannedSend<'_>) -> bool {
-    send.phase == Phase::PreEvent
-        && matches!(send.step.send, SendRule::BeforeEvent(_))
-        && send.send_at == Some(send.nominal_at)
+    let event_anchored = match send.phase {
+        Phase::PreEvent => matches!(send.step.send, SendRule::BeforeEvent(_)),
+        Phase::PostEvent(_) => matches!(send.step.send, SendRule::AfterEventEnd(_)),
+    };
+    event_anchored && send.send_at == Some(send.nominal_at)
 }
 
 /// A queue delay in whole seconds, rounded *up*: a send due in 0.4 s must not
@@ -124,6 +129,40 @@ pub async fn schedule_event_timers(
             schedule_version: event.schedule_version,
             after: None,
         };
+        dispatch(engine, name, due, message).await?;
+    }
+    Ok(())
+}
+
+/// Timers for the event's `after_event_end` steps, of both branches: set
+/// once the branches start (everyone's attendance is decided by then). A
+/// step already due (the event was completed late) is queued now.
+pub async fn schedule_post_event_timers(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    funnel: &Funnel,
+) -> Result<(), EngineError> {
+    let steps = funnel
+        .post_event
+        .attended
+        .iter()
+        .chain(&funnel.post_event.no_show);
+    for step in steps {
+        let SendRule::AfterEventEnd(d) = step.send else {
+            continue;
+        };
+        let Ok(due) = event.ends_at.checked_add(d.as_signed()) else {
+            continue;
+        };
+        let message = WorkMessage::EventStep {
+            tenant: tenant.to_string(),
+            event: event.id.clone(),
+            step: step.id.clone(),
+            schedule_version: event.schedule_version,
+            after: None,
+        };
+        let name = event_step_timer_name(tenant, &event.id, &step.id);
         dispatch(engine, name, due, message).await?;
     }
     Ok(())

@@ -31,7 +31,7 @@ use jiff::Timestamp;
 use myx_core::funnel::{Condition, Phase};
 use myx_core::planner::quiet_hours;
 use myx_core::planner::Status;
-use myx_core::{plan, Branch, Channel, Registration};
+use myx_core::{plan, Channel, Registration};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -170,6 +170,9 @@ pub async fn process(
 
 /// An event-level timer fired: queue the step for every registrant whose
 /// send is at the event-anchored time (the others have timers of their own).
+/// A pre-event step's event must still be scheduled; a post-event step's
+/// completed, and each registrant is planned on their branch (the step
+/// reaches only its branch's registrants).
 /// Registrations one fan-out message covers: small enough that a page's
 /// queue writes finish well inside a Lambda invocation, whatever the event's
 /// size (the next page is its own message).
@@ -188,7 +191,16 @@ async fn fan_out(
         Err(EngineError::NotFound(_)) => return Ok(Outcome::Done),
         Err(e) => return Err(e),
     };
-    if event.schedule_version != version || event.status != EventStatus::Scheduled {
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    let post_event = funnel
+        .steps()
+        .any(|(phase, step)| step.id == step_id && phase != Phase::PreEvent);
+    let active = match post_event {
+        false => EventStatus::Scheduled,
+        true => EventStatus::Completed,
+    };
+    if event.schedule_version != version || event.status != active {
         tracing::info!(
             event = event_id,
             step = step_id,
@@ -196,8 +208,6 @@ async fn fan_out(
         );
         return Ok(Outcome::Done);
     }
-    let funnel =
-        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     let window = event.window();
     let page = engine
         .store
@@ -214,7 +224,8 @@ async fn fan_out(
         let Some(registration) = reg.planner_input() else {
             continue;
         };
-        let Ok(p) = plan(&funnel, window, &registration, None) else {
+        let branch = post_event.then(|| reg.branch());
+        let Ok(p) = plan(&funnel, window, &registration, branch) else {
             continue;
         };
         due.extend(
@@ -252,8 +263,10 @@ async fn fan_out(
     Ok(Outcome::Done)
 }
 
-/// Post-event branches start for one contact: plan with their attendance
-/// and set their timers.
+/// Post-event branches start for one contact, from a message queued
+/// before the branches were started inline (`lifecycle::start_branches`):
+/// the event's post-event timers are set again (deterministic names, so
+/// the same timers), since this contact's event-anchored sends rely on them.
 async fn post_event(
     engine: &Engine,
     tenant: &str,
@@ -266,7 +279,7 @@ async fn post_event(
     };
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let branch = branch_of(&reg);
+    let branch = reg.branch();
     let registration = reg
         .planner_input()
         .ok_or_else(|| EngineError::Internal(format!("unknown stored zone {:?}", reg.timezone)))?;
@@ -278,17 +291,39 @@ async fn post_event(
         .filter(|s| s.phase != Phase::PreEvent)
         .collect();
     let now = engine.clock.now();
+    scheduling::schedule_post_event_timers(engine, tenant, &event, &funnel).await?;
     scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post, true).await?;
     let op = timeline::plan_op(engine, tenant, event_id, contact_id, now, &post, None);
     engine.store.transact(vec![op]).await?;
     Ok(Outcome::Done)
 }
 
-fn branch_of(reg: &RegistrationRecord) -> Branch {
-    match reg.attendance {
-        Attendance::Attended => Branch::Attended,
-        Attendance::NoShow | Attendance::Unknown => Branch::NoShow,
-    }
+/// The send's plan as of now, on the branch of the step's phase (a
+/// post-event step is planned on its own branch; whether the registrant
+/// is on it, `decide` checks); `None` when the step is not in the funnel.
+fn plan_now<'f>(
+    funnel: &'f myx_core::Funnel,
+    event: &EventRecord,
+    reg: &RegistrationRecord,
+    tz: &TimeZone,
+    step_id: &str,
+) -> Result<Option<(Phase, myx_core::planner::Plan<'f>)>, EngineError> {
+    let Some((phase, _)) = funnel.steps().find(|(_, s)| s.id == step_id) else {
+        return Ok(None);
+    };
+    let branch = match phase {
+        Phase::PreEvent => None,
+        Phase::PostEvent(b) => Some(b),
+    };
+    let registration = Registration {
+        at: reg.registered_at,
+        timezone: tz.clone(),
+        channels: reg.consent.channels(),
+        contact_id: Some(&reg.contact_id),
+    };
+    let p = plan(funnel, event.window(), &registration, branch)
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    Ok(Some((phase, p)))
 }
 
 /// What the send-time checks decided.
@@ -404,7 +439,23 @@ async fn contact_step(
     };
     let contact: ContactRecord = from_data(&contact_item)?;
     let tz = TimeZone::get(&reg.timezone).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let checks = read_checks(engine, tenant, &contact, &funnel, channel, &tz, now).await?;
+    let planned = plan_now(&funnel, &event, &reg, &tz, step_id)?;
+    // No attempt claims before the planned time (an early one is sent
+    // back as `Later`), so the day before's ledger can hold this send's
+    // claim only if that time was on an earlier local day.
+    let planned_at = planned
+        .as_ref()
+        .and_then(|(_, p)| {
+            p.sends
+                .iter()
+                .find(|s| s.step.id == step_id && s.channel == channel)
+        })
+        .and_then(|s| s.send_at);
+    let yesterday = send_ledger::may_hold_claims_from_yesterday(&tz, now, planned_at);
+    let checks = read_checks(
+        engine, tenant, &contact, &funnel, channel, &tz, now, yesterday,
+    )
+    .await?;
     if let Some(claim) = checks.ledgers.claim_of(&target.ledger_entry())? {
         // Claimed, never recorded: an attempt died after its claim (or is
         // still running). It may have sent; this delivery does not.
@@ -419,6 +470,7 @@ async fn contact_step(
         &reg,
         &contact,
         &funnel,
+        planned.as_ref(),
         step_id,
         channel,
         &tz,
@@ -520,7 +572,9 @@ struct Checks {
     cap: Option<u32>,
 }
 
-/// Reads [`Checks`] in one go (one snapshot; concurrent GetItems).
+/// Reads [`Checks`] in one go (one snapshot; concurrent GetItems); the day
+/// before's ledger only if `yesterday`.
+#[allow(clippy::too_many_arguments)]
 async fn read_checks(
     engine: &Engine,
     tenant: &str,
@@ -529,21 +583,25 @@ async fn read_checks(
     channel: Channel,
     tz: &TimeZone,
     now: Timestamp,
+    yesterday: bool,
 ) -> Result<Checks, EngineError> {
     let suppression = contact
         .address(channel)
         .map(|address| keys::suppression(tenant, channel, &sha256_hex(&address)));
     let ledger_keys = send_ledger::keys_for(tenant, &contact.id, channel, tz, now);
-    let keys: Vec<_> = ledger_keys
+    let read_ledgers = if yesterday { 2 } else { 1 };
+    let keys: Vec<_> = ledger_keys[..read_ledgers]
         .iter()
         .chain(suppression.iter())
         .cloned()
         .collect();
     let mut items = engine.store.get_many_eventually(&keys).await?.into_iter();
-    let ledgers = Ledgers::read_as(
-        ledger_keys,
-        [items.next().flatten(), items.next().flatten()],
-    );
+    let today_item = items.next().flatten();
+    let yesterday_item = match yesterday {
+        true => items.next().flatten(),
+        false => None,
+    };
+    let ledgers = Ledgers::read_as(ledger_keys, [today_item, yesterday_item]);
     let suppressed = items.next().flatten().is_some();
     Ok(Checks {
         suppressed,
@@ -733,7 +791,11 @@ async fn deliver(
                 });
             }
             engine.store.write_each(writes).await?;
-            tracing::info!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, provider_id = %sent.provider_id, "sent");
+            // Debug, not info: the send's record (and the analytics export)
+            // is its lasting trace, and at info these lines were 85 % of
+            // what CloudWatch ingests per enrollment (docs/COST.md). Skips,
+            // deferrals and failures stay at info and above.
+            tracing::debug!(tenant = t.tenant, event = t.event_id, contact = t.contact_id, step = t.step_id, channel = %t.channel, provider = %sent.provider, provider_id = %sent.provider_id, "sent");
             Ok(Outcome::Done)
         }
         Err(SendError::Transient(why)) if !final_attempt => {
@@ -920,15 +982,17 @@ async fn decide(
     reg: &RegistrationRecord,
     contact: &ContactRecord,
     funnel: &myx_core::Funnel,
+    planned: Option<&(Phase, myx_core::planner::Plan<'_>)>,
     step_id: &str,
     channel: Channel,
     tz: &TimeZone,
     now: Timestamp,
     suppressed: bool,
 ) -> Result<Decision, EngineError> {
-    let Some((phase, step)) = funnel.steps().find(|(_, s)| s.id == step_id) else {
+    let Some((phase, p)) = planned else {
         return Ok(Decision::Skip("step_not_in_funnel".into()));
     };
+    let phase = *phase;
     if !reg.consent.channels().contains(channel) {
         return Ok(Decision::Skip("no_consent".into()));
     }
@@ -938,27 +1002,14 @@ async fn decide(
     if suppressed {
         return Ok(Decision::Skip("suppressed".into()));
     }
-    let branch = match phase {
-        Phase::PreEvent => None,
-        Phase::PostEvent(b) => {
-            if b != branch_of(reg) || event.status != EventStatus::Completed {
-                return Ok(Decision::Skip("not_in_branch".into()));
-            }
-            Some(b)
+    if let Phase::PostEvent(b) = phase {
+        if b != reg.branch() || event.status != EventStatus::Completed {
+            return Ok(Decision::Skip("not_in_branch".into()));
         }
-    };
+    }
     if phase == Phase::PreEvent && now >= event.starts_at {
         return Ok(Decision::Skip("after_event_start".into()));
     }
-    // Re-plan with current state: the plan may have moved or dropped the send.
-    let registration = Registration {
-        at: reg.registered_at,
-        timezone: tz.clone(),
-        channels: reg.consent.channels(),
-        contact_id: Some(&reg.contact_id),
-    };
-    let p = plan(funnel, event.window(), &registration, branch)
-        .map_err(|e| EngineError::Internal(e.to_string()))?;
     let Some(planned) = p
         .sends
         .iter()
@@ -988,6 +1039,7 @@ async fn decide(
             return Ok(Decision::Later(end, "quiet_hours".into()));
         }
     }
+    let step = planned.step;
     for (negate, cond) in [(false, &step.when), (true, &step.unless)] {
         let Some(cond) = cond else { continue };
         let holds = condition_holds(engine, tenant, &event.id, contact, cond).await?;

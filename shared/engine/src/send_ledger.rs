@@ -56,9 +56,10 @@ pub struct Ledger {
 }
 
 /// Today's ledger, which a claim writes, and the day before's, which is
-/// read for claims only: a delivery that comes back after midnight (the
-/// queue redelivers a message whose attempt died after its visibility
-/// timeout) must still find the claim its first attempt made. A message
+/// read for claims only, and only for a send planned before today
+/// ([`may_hold_claims_from_yesterday`]): a delivery that comes back after
+/// midnight (the queue redelivers a message whose attempt died after its
+/// visibility timeout) must still find the claim its first attempt made. A message
 /// first tried more than a day before, whose attempt died between the claim
 /// and the record, is not recognised; the queue gives up on a message long
 /// before that (five receives, 15 minutes apart).
@@ -87,6 +88,18 @@ pub fn keys_for(
         keys::send_ledger(tenant, contact_id, channel, &today),
         keys::send_ledger(tenant, contact_id, channel, &yesterday),
     ]
+}
+
+/// Whether the day before's ledger may hold a claim of a send no attempt
+/// of which came before `earliest` (its planned time; `None`: not known):
+/// only if that was on an earlier local day than `now`. Reading it only
+/// then spares most sends a read.
+pub fn may_hold_claims_from_yesterday(
+    tz: &TimeZone,
+    now: Timestamp,
+    earliest: Option<Timestamp>,
+) -> bool {
+    earliest.is_none_or(|at| at.to_zoned(tz.clone()).date() < now.to_zoned(tz.clone()).date())
 }
 
 /// A send's name within a ledger (the ledger is already the contact's and
@@ -226,5 +239,34 @@ async fn put_versioned(
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed(_)) => Ok(false),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold_claims_from_yesterday;
+    use jiff::tz::TimeZone;
+
+    #[test]
+    fn the_day_before_is_read_only_for_a_send_planned_before_today() {
+        let ny = TimeZone::get("America/New_York").unwrap();
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        let now = at("2026-12-02T15:00:00Z"); // 10:00 in New York
+                                              // Planned this morning, New York time: no earlier day to look at.
+        assert!(!may_hold_claims_from_yesterday(
+            &ny,
+            now,
+            Some(at("2026-12-02T05:30:00Z"))
+        ));
+        // 23:30 the evening before in New York (04:30 UTC today).
+        assert!(may_hold_claims_from_yesterday(
+            &ny,
+            now,
+            Some(at("2026-12-02T04:30:00Z"))
+        ));
+        assert!(
+            may_hold_claims_from_yesterday(&ny, now, None),
+            "unknown: read it"
+        );
     }
 }

@@ -167,19 +167,70 @@ impl<'a> Invocations<'a> {
     }
 }
 
-/// DynamoDB's billing units for one request, from the sizes on the wire.
-/// The JSON encoding is larger than DynamoDB's item size, so these are upper
-/// bounds. Reads: 1 unit per 4 KB strongly consistent, half that eventually
-/// consistent (as GSI queries always are);
-/// writes: 1 per KB; in a transaction, twice that (a ConditionCheck counted
-/// as a 1 KB write). An item with GSI1 keys is written to the index too
-/// (projection ALL): one more write per KB.
+/// An item's size as DynamoDB bills it, by its documented formula
+/// ("DynamoDB item sizes and formats"): attribute names plus values, a
+/// string its UTF-8 bytes, a number one byte per two significant digits
+/// plus one, a boolean or null one byte, a map or list 3 bytes plus its
+/// elements, each with one byte of its own. `attributes` is the item in
+/// DynamoDB JSON, as the request carried it.
+fn item_size(attributes: &serde_json::Value) -> usize {
+    attributes.as_object().map_or(0, |attributes| {
+        attributes
+            .iter()
+            .map(|(name, value)| name.len() + value_size(value))
+            .sum()
+    })
+}
+
+fn value_size(value: &serde_json::Value) -> usize {
+    let Some((kind, inner)) = value.as_object().and_then(|v| v.iter().next()) else {
+        panic!("not a DynamoDB attribute value: {value}");
+    };
+    let number = |n: &serde_json::Value| {
+        let digits: String = n
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        digits.trim_matches('0').len().div_ceil(2) + 1
+    };
+    let elements = || inner.as_array().cloned().unwrap_or_default();
+    match kind.as_str() {
+        "S" => inner.as_str().map_or(0, str::len),
+        "N" => number(inner),
+        "BOOL" | "NULL" => 1,
+        "M" => {
+            3 + inner.as_object().map_or(0, |m| {
+                m.iter()
+                    .map(|(name, v)| name.len() + value_size(v) + 1)
+                    .sum()
+            })
+        }
+        "L" => 3 + elements().iter().map(|v| value_size(v) + 1).sum::<usize>(),
+        "SS" => elements()
+            .iter()
+            .map(|s| s.as_str().map_or(0, str::len))
+            .sum(),
+        "NS" => elements().iter().map(number).sum(),
+        other => panic!("unsized DynamoDB type {other}"),
+    }
+}
+
+/// DynamoDB's billing units for one request. Writes: 1 unit per KB of the
+/// item's size ([`item_size`]); in a transaction, twice that (a
+/// ConditionCheck counted as a 1 KB write). An item with GSI1 keys is
+/// written to the index too (projection ALL): one more unit per KB. Reads:
+/// 1 unit per 4 KB strongly consistent, half that eventually consistent
+/// (as GSI queries always are), from the response's size on the wire
+/// (larger than the items': an upper bound, and every read here is of
+/// less than 4 KB anyway).
 fn dynamodb_units(call: &Call) -> (f64, f64) {
-    let size = |v: &serde_json::Value| v.to_string().len() as f64;
     let units = |bytes: f64, per: f64| (bytes / per).ceil().max(1.0);
+    let write_units = |item: &serde_json::Value| units(item_size(item) as f64, 1024.0);
     let index_units = |item: &serde_json::Value| {
         if item.get("GSI1PK").is_some() {
-            units(size(item), 1024.0)
+            write_units(item)
         } else {
             0.0
         }
@@ -195,11 +246,8 @@ fn dynamodb_units(call: &Call) -> (f64, f64) {
             };
             (factor * units(call.response_bytes as f64, 4096.0), 0.0)
         }
-        "PutItem" => (
-            0.0,
-            units(size(&body["Item"]), 1024.0) + index_units(&body["Item"]),
-        ),
-        "UpdateItem" | "DeleteItem" => (0.0, units(size(&body), 1024.0)),
+        "PutItem" => (0.0, write_units(&body["Item"]) + index_units(&body["Item"])),
+        "UpdateItem" | "DeleteItem" => (0.0, units(body.to_string().len() as f64, 1024.0)),
         "TransactWriteItems" => {
             let items = body["TransactItems"]
                 .as_array()
@@ -207,9 +255,9 @@ fn dynamodb_units(call: &Call) -> (f64, f64) {
                 .unwrap_or_default();
             let wru = items
                 .iter()
-                .map(|op| {
-                    let put = op.get("Put").map(|p| &p["Item"]);
-                    2.0 * units(put.map_or(0.0, size), 1024.0) + put.map_or(0.0, index_units)
+                .map(|op| match op.get("Put").map(|p| &p["Item"]) {
+                    Some(item) => 2.0 * write_units(item) + index_units(item),
+                    None => 2.0,
                 })
                 .sum();
             (0.0, wru)
@@ -264,7 +312,7 @@ fn writes_by_kind(calls: &[Call]) -> BTreeMap<String, (usize, usize)> {
                 .entry(format!("{pk}/{sk} ({action}, {how})"))
                 .or_default();
             entry.0 += 1;
-            entry.1 += inner.get("Item").map_or(0, |i| i.to_string().len());
+            entry.1 += inner.get("Item").map_or(0, item_size);
         }
     }
     kinds
@@ -424,7 +472,7 @@ fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f
     for (op, count) in tally(&walk.requests) {
         println!("  {op:<32} {count:>6}   {:>8.1}", per(count as f64));
     }
-    println!("\nitems written (kind, how)                     items   avg JSON bytes");
+    println!("\nitems written (kind, how)                     items   avg size (bytes)");
     for (kind, (items, bytes)) in writes_by_kind(&walk.requests) {
         println!("  {kind:<44} {items:>5}   {:>6}", bytes / items.max(1));
     }
@@ -491,4 +539,20 @@ fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f
     println!("\nper event, not per enrollment: {:?}", tally(setup));
     println!("per cold start (3 of them): {:?}", tally(cold_starts));
     total
+}
+
+#[test]
+fn item_sizes_follow_dynamodbs_formula() {
+    let item = serde_json::json!({
+        "PK": {"S": "abc"},                       // 2 + 3
+        "n": {"N": "0123.450"},                   // 1 + 3 (12345: 5 digits) + 1
+        "m": {"M": {"a": {"BOOL": true}}},        // 1 + 3 + (1 + 1 + 1)
+        "l": {"L": [{"S": "xy"}, {"NULL": true}]} // 1 + 3 + (2 + 1) + (1 + 1)
+    });
+    assert_eq!(item_size(&item), 5 + 5 + 7 + 9);
+    assert_eq!(
+        item_size(&serde_json::json!({"é": {"S": "é"}})),
+        4,
+        "UTF-8 bytes"
+    );
 }

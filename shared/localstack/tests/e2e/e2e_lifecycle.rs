@@ -45,6 +45,35 @@ async fn attended_and_no_show_branches_follow_attendance() {
         .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
         .await;
     assert_eq!(r.status(), 200);
+    // The post-event steps are event-anchored: one timer per step, fanned
+    // out to the branch's registrants, none per registrant (the planner
+    // moved none of their sends here).
+    let pending: Vec<String> = s
+        .stack
+        .driver
+        .timers()
+        .pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let post_steps = [
+        "thanks-replay",
+        "offer",
+        "offer-last-call",
+        "missed-replay",
+        "replay-reminder",
+        "replay-expiring",
+    ];
+    let mut expected: Vec<String> = post_steps
+        .iter()
+        .map(|step| myx_engine::scheduling::event_step_timer_name("dev", &event, step))
+        .collect();
+    expected.sort();
+    let mut pending_sorted = pending.clone();
+    pending_sorted.sort();
+    assert_eq!(pending_sorted, expected, "{pending:?}");
     s.advance_to("2026-12-20T00:00:00Z").await;
     let outbox = s.outbox().await;
     let came = steps_of(&outbox, "came@example.com");
@@ -87,6 +116,68 @@ async fn attended_and_no_show_branches_follow_attendance() {
         .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
         .await;
     assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn a_post_event_send_moved_by_quiet_hours_has_its_own_timer_and_goes_once() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    // In Tokyo the offer's SMS, a day after the end (18:00 UTC), would
+    // land at 03:00: quiet hours move it to 09:00, 00:00 UTC.
+    let body = json!({
+        "email": "tokyo@example.com", "firstName": "Aiko", "lastName": "Sato",
+        "eventId": event, "phone": "+819012345678", "smsConsent": true,
+        "timezone": "Asia/Tokyo"
+    });
+    assert_eq!(s.post("/v1/enrollments", body).await.status(), 201);
+    s.advance_to(END).await;
+    let r = s
+        .admin_post(
+            &format!("/v1/events/{event}/attendance"),
+            json!({"emails": ["tokyo@example.com"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = s
+        .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let contact_timers: Vec<_> = s
+        .stack
+        .driver
+        .timers()
+        .pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.name.starts_with("cs-"))
+        .collect();
+    assert_eq!(contact_timers.len(), 1, "{contact_timers:?}");
+    assert_eq!(
+        contact_timers[0].due_at,
+        "2026-12-12T00:00:00Z".parse().unwrap()
+    );
+    s.advance_to("2026-12-20T00:00:00Z").await;
+    let outbox = s.outbox().await;
+    let offers: Vec<_> = sends_to(&outbox, "+819012345678")
+        .into_iter()
+        .filter(|(step, _, _)| step == "offer")
+        .collect();
+    assert_eq!(
+        offers,
+        vec![(
+            "offer".to_string(),
+            "sms".to_string(),
+            "2026-12-12T00:00:00Z".to_string()
+        )],
+        "once, at 09:00 in Tokyo, not from the event's timer at 03:00"
+    );
+    let offer_email: Vec<_> = sends_to(&outbox, "tokyo@example.com")
+        .into_iter()
+        .filter(|(step, _, _)| step == "offer")
+        .map(|(_, _, at)| at)
+        .collect();
+    assert_eq!(offer_email, vec!["2026-12-11T18:00:00Z".to_string()]);
 }
 
 #[tokio::test]
