@@ -580,9 +580,9 @@ fn followers(
     sends: &[myx_core::PlannedSend<'_>],
     idem: Option<&IdempotencyKey>,
 ) -> Vec<Vec<WriteOp>> {
-    let (at, contact_id, enrollment_id) = (reg.registered_at, &reg.contact_id, &reg.enrollment_id);
+    let (contact_id, enrollment_id) = (&reg.contact_id, &reg.enrollment_id);
     let enrolled = TimelineEntry {
-        at,
+        at: reg.registered_at,
         kind: TimelineKind::Enrolled,
         step: None,
         channel: None,
@@ -592,24 +592,14 @@ fn followers(
             event.funnel_id, event.funnel_version
         )),
     };
-    let mut records = vec![
-        timeline::entry_op(
-            tenant,
-            &event.id,
-            contact_id,
-            &enrolled,
-            &format!("{enrollment_id}.0"),
-        ),
-        timeline::plan_op_at(
-            tenant,
-            &event.id,
-            contact_id,
-            at,
-            sends,
-            None,
-            &format!("{enrollment_id}.1"),
-        ),
-    ];
+    let mut records = vec![timeline::entry_with_plan_op(
+        tenant,
+        &event.id,
+        contact_id,
+        &enrolled,
+        sends,
+        enrollment_id,
+    )];
     let own_key = idem.filter(|i| reg.idempotency_key.as_deref() == Some(i.hash.as_str()));
     if let Some(idem) = own_key {
         let now = engine.clock.now();

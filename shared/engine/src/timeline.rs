@@ -122,6 +122,28 @@ pub fn plan_op_at(
     }
 }
 
+/// `entry` and the plan it led to (`sends`, planned at `entry.at`) as one
+/// item at sequence id `seq`: an enrollment's first decision and its plan
+/// in one write. `read` shows the entry, then the plan's entries.
+pub fn entry_with_plan_op(
+    tenant: &str,
+    event: &str,
+    contact: &str,
+    entry: &TimelineEntry,
+    sends: &[PlannedSend<'_>],
+    seq: &str,
+) -> WriteOp {
+    let mut op = plan_op_at(tenant, event, contact, entry.at, sends, None, seq);
+    if let (WriteOp::Put { item, .. }, serde_json::Value::Object(fields)) =
+        (&mut op, to_data(entry))
+    {
+        if let Some(data) = item.data.as_object_mut() {
+            data.extend(fields);
+        }
+    }
+    op
+}
+
 /// A planned send as a plan item stores it: a [`TimelineEntry`] whose
 /// `at` is the item's (plans written before carry their own).
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -205,7 +227,13 @@ pub async fn read(
         for item in &page.items {
             if item.key.sk.starts_with(keys::TIMELINE_PREFIX) {
                 match item.data.get("plan") {
-                    Some(plan) => out.extend(plan_entries(item, plan)?),
+                    Some(plan) => {
+                        // A plan item may carry the decision it came with.
+                        if item.data.get("kind").is_some() {
+                            out.push(from_data::<TimelineEntry>(item)?);
+                        }
+                        out.extend(plan_entries(item, plan)?)
+                    }
                     None => out.push(from_data::<TimelineEntry>(item)?),
                 }
             } else if let Some(step) = item.key.sk.strip_prefix(keys::STEP_PREFIX) {
