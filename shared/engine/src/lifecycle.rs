@@ -367,7 +367,6 @@ async fn start_branches(engine: &Engine, tenant: &str, event_id: &str) -> Result
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
     scheduling::schedule_post_event_timers(engine, tenant, &event, &funnel).await?;
     let now = engine.clock.now();
-    let window = event.window();
     for_each_registration(engine, tenant, event_id, |mut reg| {
         let (event, funnel) = (&event, &funnel);
         async move {
@@ -380,39 +379,47 @@ async fn start_branches(engine: &Engine, tenant: &str, event_id: &str) -> Result
                     condition: Condition::Exists,
                 });
             }
-            if let Some(registration) = reg.planner_input() {
-                let p = plan(funnel, window, &registration, Some(reg.branch()))
-                    .map_err(|e| EngineError::Internal(e.to_string()))?;
-                let post: Vec<_> = p
-                    .sends
-                    .into_iter()
-                    .filter(|s| s.phase != Phase::PreEvent)
-                    .collect();
-                scheduling::schedule_contact_sends(
-                    engine,
-                    tenant,
-                    event,
-                    &reg.contact_id,
-                    &post,
-                    true,
-                )
-                .await?;
-                writes.push(timeline::plan_op(
-                    engine,
-                    tenant,
-                    event_id,
-                    &reg.contact_id,
-                    now,
-                    &post,
-                    None,
-                ));
-            }
+            writes.extend(start_branch(engine, tenant, event, funnel, &reg, now).await?);
             engine.store.write_each(writes).await?;
             Ok(())
         }
     })
     .await?;
     Ok(())
+}
+
+/// One registrant's post-event branch: planned on it, with a timer of
+/// their own for each send the planner moved off its event-anchored time.
+/// Returns the plan's timeline write (`None` for a registration whose
+/// stored zone the time-zone database no longer knows).
+pub async fn start_branch(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    funnel: &Funnel,
+    reg: &RegistrationRecord,
+    now: jiff::Timestamp,
+) -> Result<Option<WriteOp>, EngineError> {
+    let Some(registration) = reg.planner_input() else {
+        return Ok(None);
+    };
+    let p = plan(funnel, event.window(), &registration, Some(reg.branch()))
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    let post: Vec<_> = p
+        .sends
+        .into_iter()
+        .filter(|s| s.phase != Phase::PreEvent)
+        .collect();
+    scheduling::schedule_contact_sends(engine, tenant, event, &reg.contact_id, &post, true).await?;
+    Ok(Some(timeline::plan_op(
+        engine,
+        tenant,
+        &event.id,
+        &reg.contact_id,
+        now,
+        &post,
+        None,
+    )))
 }
 
 /// `POST /v1/events/{id}/cancel`: stops every pending send and queues the

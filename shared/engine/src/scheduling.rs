@@ -122,16 +122,26 @@ pub async fn schedule_event_timers(
             engine.timers.cancel(&name).await?;
             continue;
         }
-        let message = WorkMessage::EventStep {
-            tenant: tenant.to_string(),
-            event: event.id.clone(),
-            step: step.id.clone(),
-            schedule_version: event.schedule_version,
-            after: None,
-        };
-        dispatch(engine, name, due, message).await?;
+        dispatch(
+            engine,
+            name,
+            due,
+            event_step_message(tenant, event, &step.id),
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// What an event-level timer delivers: the step's first fan-out page.
+fn event_step_message(tenant: &str, event: &EventRecord, step_id: &str) -> WorkMessage {
+    WorkMessage::EventStep {
+        tenant: tenant.to_string(),
+        event: event.id.clone(),
+        step: step_id.to_string(),
+        schedule_version: event.schedule_version,
+        after: None,
+    }
 }
 
 /// Timers for the event's `after_event_end` steps, of both branches: set
@@ -155,15 +165,14 @@ pub async fn schedule_post_event_timers(
         let Ok(due) = event.ends_at.checked_add(d.as_signed()) else {
             continue;
         };
-        let message = WorkMessage::EventStep {
-            tenant: tenant.to_string(),
-            event: event.id.clone(),
-            step: step.id.clone(),
-            schedule_version: event.schedule_version,
-            after: None,
-        };
         let name = event_step_timer_name(tenant, &event.id, &step.id);
-        dispatch(engine, name, due, message).await?;
+        dispatch(
+            engine,
+            name,
+            due,
+            event_step_message(tenant, event, &step.id),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -279,22 +279,14 @@ async fn post_event(
     };
     let funnel =
         funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    let branch = reg.branch();
-    let registration = reg
-        .planner_input()
-        .ok_or_else(|| EngineError::Internal(format!("unknown stored zone {:?}", reg.timezone)))?;
-    let p = plan(&funnel, event.window(), &registration, Some(branch))
-        .map_err(|e| EngineError::Internal(e.to_string()))?;
-    let post: Vec<_> = p
-        .sends
-        .into_iter()
-        .filter(|s| s.phase != Phase::PreEvent)
-        .collect();
-    let now = engine.clock.now();
     scheduling::schedule_post_event_timers(engine, tenant, &event, &funnel).await?;
-    scheduling::schedule_contact_sends(engine, tenant, &event, contact_id, &post, true).await?;
-    let op = timeline::plan_op(engine, tenant, event_id, contact_id, now, &post, None);
-    engine.store.transact(vec![op]).await?;
+    let now = engine.clock.now();
+    let planned =
+        crate::lifecycle::start_branch(engine, tenant, &event, &funnel, &reg, now).await?;
+    engine
+        .store
+        .write_each(planned.into_iter().collect())
+        .await?;
     Ok(Outcome::Done)
 }
 

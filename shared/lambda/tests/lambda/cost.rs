@@ -443,7 +443,15 @@ async fn one_enrollment_of_the_webinar_funnel_in_aws_requests() {
         &calls[..cold_starts],
         &calls[cold_starts..setup],
     );
-    assert!(usd > 0.0);
+    // The target (docs/COST.md) is under $0.05 per 1,000. What is counted
+    // (every line but the modelled Lambda duration) must leave room for
+    // that model, which varies a little with the run's timing.
+    assert!(
+        usd.counted < 0.045,
+        "counted requests cost ${:.5} per 1,000 enrollments",
+        usd.counted
+    );
+    assert!(usd.total > usd.counted);
 }
 
 struct Walk {
@@ -463,8 +471,15 @@ fn info_bytes(logs: &str) -> usize {
         .sum()
 }
 
-/// Prints the counts and their price; returns USD per 1,000 enrollments.
-fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f64 {
+/// USD per 1,000 enrollments: everything, and everything but the modelled
+/// Lambda duration.
+struct Usd {
+    total: f64,
+    counted: f64,
+}
+
+/// Prints the counts and their price.
+fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> Usd {
     let n = REGISTRANTS as f64;
     let per = |x: f64| x / n;
     println!("\n== {REGISTRANTS} enrollments of examples/funnels/webinar.yaml, the whole funnel (no-show branch)");
@@ -492,7 +507,7 @@ fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f
     println!("\nbilled quantities                      total   per enrollment");
     let rows = [
         ("DynamoDB read units (bound)", rru),
-        ("DynamoDB write units (bound)", wru),
+        ("DynamoDB write units", wru),
         ("SQS requests by the functions", sqs_by_functions),
         ("SQS SendMessage by the scheduler", deliveries),
         ("SQS receives + deletes (ESM)", esm),
@@ -529,16 +544,22 @@ fn report(stack: &Stack, walk: &Walk, cold_starts: &[Call], setup: &[Call]) -> f
         ),
     ];
     println!("\nUSD per 1,000 enrollments");
-    let mut total = 0.0;
+    let (mut total, mut modelled) = (0.0, 0.0);
     for (what, usd) in costs {
         let per_thousand = usd / n * 1000.0;
         total += per_thousand;
+        if what == "Lambda duration" {
+            modelled += per_thousand;
+        }
         println!("  {what:<24} {per_thousand:>9.5}");
     }
     println!("  {:<24} {total:>9.5}", "total");
     println!("\nper event, not per enrollment: {:?}", tally(setup));
     println!("per cold start (3 of them): {:?}", tally(cold_starts));
-    total
+    Usd {
+        total,
+        counted: total - modelled,
+    }
 }
 
 #[test]

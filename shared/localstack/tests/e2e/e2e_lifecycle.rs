@@ -180,6 +180,58 @@ async fn a_post_event_send_moved_by_quiet_hours_has_its_own_timer_and_goes_once(
     assert_eq!(offer_email, vec!["2026-12-11T18:00:00Z".to_string()]);
 }
 
+/// A `PostEvent` message queued by a build that started each registrant's
+/// branch through one (before 2026-12-02's fifth session), handled after
+/// the change: it sets the event's post-event timers its sends rely on.
+#[tokio::test]
+async fn a_post_event_message_from_before_event_anchored_branches_still_sends() {
+    let s = TestServer::start("2026-12-01T15:00:00Z").await;
+    let event = s.webinar_event(START, END).await;
+    let enrolled = s.enroll(&event, "missed@example.com", None).await;
+    let contact = enrolled["contactId"].as_str().unwrap().to_string();
+    s.advance_to(END).await;
+    let r = s
+        .client
+        .patch(s.url(&format!("/v1/events/{event}")))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"replayUrl": "https://example.com/replay"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s
+        .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    // As the old build left it: no event-level post-event timers.
+    for step in ["missed-replay", "replay-reminder", "replay-expiring"] {
+        let name = myx_engine::scheduling::event_step_timer_name("dev", &event, step);
+        s.stack.engine.timers.cancel(&name).await.unwrap();
+    }
+    let legacy = myx_engine::WorkMessage::PostEvent {
+        tenant: "dev".into(),
+        event: event.clone(),
+        contact: contact.clone(),
+    };
+    let outcome = myx_engine::send::process(&s.stack.engine, &legacy, false)
+        .await
+        .unwrap();
+    assert_eq!(outcome, myx_engine::send::Outcome::Done);
+    s.advance_to("2026-12-20T00:00:00Z").await;
+    let missed = steps_of(&s.outbox().await, "missed@example.com");
+    for step in [
+        "missed-replay/email",
+        "replay-reminder/email",
+        "replay-expiring/email",
+    ] {
+        assert_eq!(
+            missed.iter().filter(|s| *s == step).count(),
+            1,
+            "{step}: {missed:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn cancel_stops_pending_sends_and_notifies() {
     let s = TestServer::start("2026-12-01T15:00:00Z").await;
