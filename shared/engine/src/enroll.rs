@@ -605,7 +605,9 @@ fn followers(
         let now = engine.clock.now();
         // The answer is not stored: a replay rebuilds it from the
         // registration (a duplicate's 409 does the same), which keeps the
-        // record to one write unit.
+        // record to one write unit. Unconditional: a concurrent twin with
+        // the same key and body writes the same record; two bodies raced
+        // under one key (a client's bug) leave the later one's.
         records.push(WriteOp::Put {
             item: Item::new(
                 idem.record.clone(),
