@@ -168,16 +168,16 @@ pub async fn process(
     }
 }
 
-/// An event-level timer fired: queue the step for every registrant whose
-/// send is at the event-anchored time (the others have timers of their own).
-/// A pre-event step's event must still be scheduled; a post-event step's
-/// completed, and each registrant is planned on their branch (the step
-/// reaches only its branch's registrants).
 /// Registrations one fan-out message covers: small enough that a page's
 /// queue writes finish well inside a Lambda invocation, whatever the event's
 /// size (the next page is its own message).
 pub const FAN_OUT_PAGE: usize = 200;
 
+/// An event-level timer fired: queue the step for every registrant whose
+/// send is at the event-anchored time (the others have timers of their own).
+/// A pre-event step's event must still be scheduled; a post-event step's
+/// completed, and each registrant is planned on their branch (the step
+/// reaches only its branch's registrants).
 async fn fan_out(
     engine: &Engine,
     tenant: &str,

@@ -17,21 +17,9 @@ pub fn append_op(
     entry: &TimelineEntry,
 ) -> WriteOp {
     let seq = engine.ids.new_id("tl");
-    entry_op(tenant, event, contact, entry, &seq)
-}
-
-/// A write op putting `entry` at sequence id `seq`: the same `seq` writes
-/// the same item again (an enrollment's repair rewrites its own entries).
-pub fn entry_op(
-    tenant: &str,
-    event: &str,
-    contact: &str,
-    entry: &TimelineEntry,
-    seq: &str,
-) -> WriteOp {
     WriteOp::Put {
         item: Item::new(
-            keys::timeline_entry(tenant, event, contact, entry.at, seq),
+            keys::timeline_entry(tenant, event, contact, entry.at, &seq),
             to_data(entry),
         ),
         condition: Condition::None,
@@ -88,7 +76,8 @@ pub fn plan_op(
     plan_op_at(tenant, event, contact, at, sends, prefix, &seq)
 }
 
-/// [`plan_op`] at sequence id `seq` (see [`entry_op`]).
+/// [`plan_op`] at sequence id `seq`: the same `seq` writes the same item
+/// again (an enrollment's repair rewrites its own).
 pub fn plan_op_at(
     tenant: &str,
     event: &str,
