@@ -128,9 +128,16 @@ impl Ledgers {
 
     /// The claim already made for `entry`, today or the day before.
     pub fn claim_of(&self, entry: &str) -> Result<Option<Claim>, EngineError> {
-        for ledger in [&self.today, &self.yesterday] {
-            if let Some(claim) = data_of(ledger.item.as_ref())?.sends.remove(entry) {
-                return Ok(Some(claim));
+        for item in [&self.today.item, &self.yesterday.item]
+            .into_iter()
+            .flatten()
+        {
+            // Only this entry is decoded: every send reads the ledger, and
+            // most find nothing in it.
+            if let Some(claim) = item.data.get("sends").and_then(|sends| sends.get(entry)) {
+                return Claim::deserialize(claim)
+                    .map(Some)
+                    .map_err(|e| undecodable(item, e));
             }
         }
         Ok(None)
@@ -140,9 +147,13 @@ impl Ledgers {
 fn data_of(item: Option<&Item>) -> Result<Data, EngineError> {
     match item {
         None => Ok(Data::default()),
-        Some(item) => serde_json::from_value(item.data.clone())
-            .map_err(|e| EngineError::Internal(format!("send ledger {:?}: {e}", item.key.sk))),
+        // From a reference: no copy of the item's tree first.
+        Some(item) => Data::deserialize(&item.data).map_err(|e| undecodable(item, e)),
     }
+}
+
+fn undecodable(item: &Item, e: serde_json::Error) -> EngineError {
+    EngineError::Internal(format!("send ledger {:?}: {e}", item.key.sk))
 }
 
 /// What [`claim`] did.
