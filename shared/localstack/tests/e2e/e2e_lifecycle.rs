@@ -21,15 +21,7 @@ async fn attended_and_no_show_branches_follow_attendance() {
     s.enroll(&event, "missed@example.com", None).await;
     s.advance_to(END).await;
     // The recording link arrives after the event.
-    let r = s
-        .client
-        .patch(s.url(&format!("/v1/events/{event}")))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"replayUrl": "https://example.com/replay"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    s.set_replay_url(&event).await;
     let r = s
         .admin_post(
             &format!("/v1/events/{event}/attendance"),
@@ -190,15 +182,7 @@ async fn a_post_event_message_from_before_event_anchored_branches_still_sends() 
     let enrolled = s.enroll(&event, "missed@example.com", None).await;
     let contact = enrolled["contactId"].as_str().unwrap().to_string();
     s.advance_to(END).await;
-    let r = s
-        .client
-        .patch(s.url(&format!("/v1/events/{event}")))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"replayUrl": "https://example.com/replay"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    s.set_replay_url(&event).await;
     let r = s
         .admin_post(&format!("/v1/events/{event}/complete"), json!({}))
         .await;

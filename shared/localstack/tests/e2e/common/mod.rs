@@ -138,6 +138,19 @@ impl TestServer {
         v["id"].as_str().unwrap().to_string()
     }
 
+    /// Sets the event's recording link (the post-event messages carry it).
+    pub async fn set_replay_url(&self, event: &str) {
+        let r = self
+            .client
+            .patch(self.url(&format!("/v1/events/{event}")))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"replayUrl": "https://example.com/replay"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
     pub async fn enroll(&self, event: &str, email: &str, phone: Option<&str>) -> Value {
         let mut body =
             json!({"email": email, "firstName": "Ada", "lastName": "Lovelace", "eventId": event});
