@@ -577,3 +577,32 @@ fn item_sizes_follow_dynamodbs_formula() {
         "UTF-8 bytes"
     );
 }
+
+#[test]
+fn the_duration_model_overlaps_what_was_in_flight_together_and_chains_the_rest() {
+    let t0 = Instant::now();
+    let ms = |n: u64| t0 + std::time::Duration::from_millis(n);
+    let span = |service: &str, started: u64, ended: u64| Span {
+        service: service.into(),
+        started: ms(started),
+        ended: ms(ended),
+    };
+    // Two reads issued together (answered one after the other, as the
+    // emulator does), then a write after both, then Twilio.
+    let spans = [
+        span("dynamodb", 0, 5),
+        span("dynamodb", 1, 9),
+        span("dynamodb", 10, 12),
+        span("twilio", 13, 20),
+    ];
+    assert_eq!(critical_path_ms(&spans), 10.0 + 10.0 + 300.0);
+    // The same four one after another: each waits on the one before.
+    let chained = [
+        span("dynamodb", 0, 1),
+        span("dynamodb", 2, 3),
+        span("dynamodb", 4, 5),
+        span("twilio", 6, 7),
+    ];
+    assert_eq!(critical_path_ms(&chained), 30.0 + 300.0);
+    assert_eq!(critical_path_ms(&[]), 0.0);
+}
