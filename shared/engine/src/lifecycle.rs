@@ -298,8 +298,8 @@ pub async fn complete(
     tenant: &str,
     event_id: &str,
 ) -> Result<EventRecord, EngineError> {
-    let (event, _funnel) = close_event(engine, tenant, event_id, EventStatus::Completed).await?;
-    start_branches(engine, tenant, event_id).await?;
+    let (event, funnel) = close_event(engine, tenant, event_id, EventStatus::Completed).await?;
+    start_branches(engine, tenant, &event, &funnel).await?;
     Ok(event)
 }
 
@@ -352,7 +352,9 @@ pub async fn start_branches_if_completed(
         );
         return Ok(());
     }
-    start_branches(engine, tenant, event_id).await
+    let funnel =
+        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
+    start_branches(engine, tenant, &event, &funnel).await
 }
 
 /// Everyone not marked attended becomes a no-show; each registrant's
@@ -361,28 +363,28 @@ pub async fn start_branches_if_completed(
 /// post-event timers are set first, so that a failure half-way loses no
 /// event-anchored send (a registrant not yet marked is a no-show to the
 /// fan-out as well).
-async fn start_branches(engine: &Engine, tenant: &str, event_id: &str) -> Result<(), EngineError> {
-    let (event, _) = get_event(engine, tenant, event_id).await?;
-    let funnel =
-        funnels::funnel_version(engine, tenant, &event.funnel_id, event.funnel_version).await?;
-    scheduling::schedule_post_event_timers(engine, tenant, &event, &funnel).await?;
+async fn start_branches(
+    engine: &Engine,
+    tenant: &str,
+    event: &EventRecord,
+    funnel: &Funnel,
+) -> Result<(), EngineError> {
+    scheduling::schedule_post_event_timers(engine, tenant, event, funnel).await?;
     let now = engine.clock.now();
-    for_each_registration(engine, tenant, event_id, |mut reg| {
-        let (event, funnel) = (&event, &funnel);
-        async move {
-            let mut writes = Vec::with_capacity(2);
-            if reg.attendance == Attendance::Unknown {
-                reg.attendance = Attendance::NoShow;
-                let key = keys::registration(tenant, event_id, &reg.contact_id);
-                writes.push(WriteOp::Put {
-                    item: Item::new(key, to_data(&reg)),
-                    condition: Condition::Exists,
-                });
-            }
-            writes.extend(start_branch(engine, tenant, event, funnel, &reg, now).await?);
-            engine.store.write_each(writes).await?;
-            Ok(())
+    let event_id = event.id.as_str();
+    for_each_registration(engine, tenant, event_id, |mut reg| async move {
+        let mut writes = Vec::with_capacity(2);
+        if reg.attendance == Attendance::Unknown {
+            reg.attendance = Attendance::NoShow;
+            let key = keys::registration(tenant, event_id, &reg.contact_id);
+            writes.push(WriteOp::Put {
+                item: Item::new(key, to_data(&reg)),
+                condition: Condition::Exists,
+            });
         }
+        writes.extend(start_branch(engine, tenant, event, funnel, &reg, now).await?);
+        engine.store.write_each(writes).await?;
+        Ok(())
     })
     .await?;
     Ok(())

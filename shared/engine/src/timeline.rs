@@ -78,7 +78,7 @@ pub fn plan_op(
 
 /// [`plan_op`] at sequence id `seq`: the same `seq` writes the same item
 /// again (an enrollment's repair rewrites its own).
-pub fn plan_op_at(
+fn plan_op_at(
     tenant: &str,
     event: &str,
     contact: &str,
